@@ -1,0 +1,861 @@
+//! The keyring: an ordered list of key pairs, newest first.
+//!
+//! The first pair seals; every pair opens. This is the `keyPairs...`
+//! semantics of gorilla/sessions' `NewCookieStore`, so rotating keys is an
+//! edit to a configuration list, not a code change.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use hkdf::Hkdf;
+use sha2::Sha256;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::error::{ConfigError, ConfigErrorKind, KeyError};
+
+/// The smallest hash (authentication) key accepted, in bytes.
+pub const MIN_HASH_KEY_LEN: usize = 32;
+/// The largest hash key accepted, in bytes (a guard against pasting the wrong file).
+pub const MAX_HASH_KEY_LEN: usize = 512;
+/// The length of a block (encryption) key, in bytes.
+pub const BLOCK_KEY_LEN: usize = 32;
+/// The most key pairs one keyring may hold.
+pub const MAX_KEY_PAIRS: usize = 256;
+
+/// The salt of the HKDF-Extract step; see SECURITY.md, "Key derivation".
+pub(crate) const HKDF_SALT: &[u8] = b"sealed-session v1";
+/// The HKDF-Expand label prefix of a key id.
+const KEY_ID_LABEL: &[u8] = b"sealed-session v1;key-id;";
+
+/// How a key pair protects a session.
+///
+/// The algorithm is fixed by configuration and never chosen by a cookie: a
+/// cookie whose header names another algorithm than its key's is rejected.
+///
+/// ```
+/// use sealed_session::Algorithm;
+///
+/// assert_eq!(Algorithm::default(), Algorithm::Xaes256Gcm);
+/// assert_eq!("xchacha20-poly1305".parse::<Algorithm>(), Ok(Algorithm::XChaCha20Poly1305));
+/// assert!(!Algorithm::HmacSha256.encrypts());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// XAES-256-GCM: AES-256-GCM with 192-bit random nonces and a derived
+    /// per-nonce key. The default: a 192-bit nonce at AES-instruction speed.
+    #[default]
+    Xaes256Gcm,
+    /// XChaCha20-Poly1305: 192-bit random nonces, fast without AES instructions.
+    XChaCha20Poly1305,
+    /// AES-256-GCM with 96-bit random nonces.
+    ///
+    /// # Security
+    ///
+    /// A 96-bit random nonce limits one key to about 2^32 seals before the
+    /// chance of a nonce collision reaches 2^-32 (SECURITY.md, "Nonces").
+    /// Rotate keys well before that, or prefer a 192-bit-nonce algorithm.
+    Aes256Gcm,
+    /// Sign-only HMAC-SHA256: authenticated but **not encrypted**, so the
+    /// client can read the session. For gorilla parity (a pair with no block key).
+    ///
+    /// # Security
+    ///
+    /// Everything stored in the session is readable by the client.
+    HmacSha256,
+}
+
+impl Algorithm {
+    /// Every algorithm, in wire-id order.
+    pub const ALL: [Algorithm; 4] = [
+        Algorithm::Xaes256Gcm,
+        Algorithm::XChaCha20Poly1305,
+        Algorithm::Aes256Gcm,
+        Algorithm::HmacSha256,
+    ];
+
+    /// The configuration name of the algorithm (also its `Display` and `FromStr` form).
+    ///
+    /// ```
+    /// assert_eq!(sealed_session::Algorithm::Aes256Gcm.name(), "aes-256-gcm");
+    /// ```
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Algorithm::Xaes256Gcm => "xaes-256-gcm",
+            Algorithm::XChaCha20Poly1305 => "xchacha20-poly1305",
+            Algorithm::Aes256Gcm => "aes-256-gcm",
+            Algorithm::HmacSha256 => "hmac-sha256",
+        }
+    }
+
+    /// Whether the algorithm encrypts (every one but [`Algorithm::HmacSha256`]).
+    ///
+    /// ```
+    /// assert!(sealed_session::Algorithm::Xaes256Gcm.encrypts());
+    /// ```
+    #[must_use]
+    pub const fn encrypts(self) -> bool {
+        !matches!(self, Algorithm::HmacSha256)
+    }
+
+    /// The algorithm's byte in the envelope header.
+    pub(crate) const fn wire_id(self) -> u8 {
+        match self {
+            Algorithm::Xaes256Gcm => 1,
+            Algorithm::XChaCha20Poly1305 => 2,
+            Algorithm::Aes256Gcm => 3,
+            Algorithm::HmacSha256 => 4,
+        }
+    }
+
+    /// The label bound into key ids, subkeys and associated data.
+    pub(crate) const fn label(self) -> &'static [u8] {
+        match self {
+            Algorithm::Xaes256Gcm => b"XAES-256-GCM",
+            Algorithm::XChaCha20Poly1305 => b"XCHACHA20-POLY1305",
+            Algorithm::Aes256Gcm => b"AES-256-GCM",
+            Algorithm::HmacSha256 => b"HMAC-SHA256",
+        }
+    }
+
+    /// Nonce length in the envelope header, in bytes.
+    pub(crate) const fn nonce_len(self) -> usize {
+        match self {
+            Algorithm::Xaes256Gcm | Algorithm::XChaCha20Poly1305 => 24,
+            Algorithm::Aes256Gcm => 12,
+            Algorithm::HmacSha256 => 0,
+        }
+    }
+
+    /// Tag length at the end of the envelope, in bytes.
+    pub(crate) const fn tag_len(self) -> usize {
+        match self {
+            Algorithm::HmacSha256 => 32,
+            _ => 16,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Algorithm {
+    type Err = UnknownAlgorithm;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Algorithm::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(s) || (s == "sign-only" && !a.encrypts()))
+            .ok_or(UnknownAlgorithm)
+    }
+}
+
+/// The error of parsing an [`Algorithm`] name that is not one.
+///
+/// ```
+/// assert!("rot13".parse::<sealed_session::Algorithm>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownAlgorithm;
+
+impl fmt::Display for UnknownAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "unknown algorithm (expected xaes-256-gcm, xchacha20-poly1305, aes-256-gcm or hmac-sha256)",
+        )
+    }
+}
+
+impl std::error::Error for UnknownAlgorithm {}
+
+/// A short public identifier of a key pair, carried in the clear in every
+/// cookie so the right key is found without trial decryption.
+///
+/// It is derived from the keys and the algorithm (HKDF-SHA256), so every
+/// instance with the same configuration computes the same ids, and it reveals
+/// nothing about the keys.
+///
+/// ```
+/// use sealed_session::Keyring;
+///
+/// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
+/// let id = keyring.primary_id();
+/// assert_eq!(id.to_string().len(), 8); // 4 bytes, lowercase hex
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId(pub(crate) [u8; 4]);
+
+impl KeyId {
+    /// The four bytes of the id, as on the wire.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(
+    /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let bytes: [u8; 4] = keyring.primary_id().to_bytes();
+    /// # let _ = bytes;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub const fn to_bytes(self) -> [u8; 4] {
+        self.0
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A hash (authentication) key: at least 32 bytes, zeroized on drop.
+struct HashKey(Zeroizing<Vec<u8>>);
+
+/// A block (encryption) key: exactly 32 bytes, zeroized on drop.
+struct BlockKey(Zeroizing<[u8; BLOCK_KEY_LEN]>);
+
+/// One key pair: a hash key, an optional block key and the algorithm they
+/// are used with.
+///
+/// A pair without a block key is sign-only ([`Algorithm::HmacSha256`]), as in
+/// gorilla/securecookie. Key bytes are zeroized on drop and never printed.
+///
+/// ```
+/// use sealed_session::{Algorithm, KeyPair};
+///
+/// let pair = KeyPair::new(&[7u8; 32], Some(&[9u8; 32]), Algorithm::XChaCha20Poly1305)?;
+/// assert_eq!(pair.algorithm(), Algorithm::XChaCha20Poly1305);
+/// assert!(!format!("{pair:?}").contains('7'));
+/// # Ok::<(), sealed_session::KeyError>(())
+/// ```
+pub struct KeyPair {
+    hash: HashKey,
+    block: Option<BlockKey>,
+    algorithm: Algorithm,
+}
+
+impl KeyPair {
+    /// Builds a pair from raw key bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError`] if the hash key is shorter than 32 bytes, the block key is
+    /// not 32 bytes, an encrypting algorithm has no block key, or sign-only
+    /// has one.
+    pub fn new(
+        hash_key: &[u8],
+        block_key: Option<&[u8]>,
+        algorithm: Algorithm,
+    ) -> Result<Self, KeyError> {
+        if hash_key.len() < MIN_HASH_KEY_LEN {
+            return Err(KeyError::HashKeyTooShort {
+                len: hash_key.len(),
+            });
+        }
+        if hash_key.len() > MAX_HASH_KEY_LEN {
+            return Err(KeyError::HashKeyTooLong {
+                len: hash_key.len(),
+            });
+        }
+        let block = match (block_key, algorithm.encrypts()) {
+            (Some(b), true) => {
+                let bytes: [u8; BLOCK_KEY_LEN] = b
+                    .try_into()
+                    .map_err(|_| KeyError::BlockKeyLength { len: b.len() })?;
+                Some(BlockKey(Zeroizing::new(bytes)))
+            }
+            (None, false) => None,
+            (None, true) => return Err(KeyError::MissingBlockKey { algorithm }),
+            (Some(_), false) => return Err(KeyError::UnexpectedBlockKey),
+        };
+        Ok(KeyPair {
+            hash: HashKey(Zeroizing::new(hash_key.to_vec())),
+            block,
+            algorithm,
+        })
+    }
+
+    /// Generates a fresh pair for `algorithm` from the operating system's CSPRNG.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Random`] if the operating system's random source fails.
+    ///
+    /// ```
+    /// let pair = sealed_session::KeyPair::generate(Default::default())?;
+    /// # let _ = pair;
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    pub fn generate(algorithm: Algorithm) -> Result<Self, KeyError> {
+        let mut hash = Zeroizing::new([0u8; 32]);
+        let mut block = Zeroizing::new([0u8; BLOCK_KEY_LEN]);
+        getrandom::fill(hash.as_mut()).map_err(|_| KeyError::Random)?;
+        getrandom::fill(block.as_mut()).map_err(|_| KeyError::Random)?;
+        let block = algorithm.encrypts().then_some(&block[..]);
+        KeyPair::new(&hash[..], block, algorithm)
+    }
+
+    /// The algorithm this pair seals and opens with.
+    ///
+    /// ```
+    /// # let pair = sealed_session::KeyPair::generate(Default::default())?;
+    /// assert_eq!(pair.algorithm(), sealed_session::Algorithm::Xaes256Gcm);
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// This pair as one entry of the [`Keyring::from_config`] format.
+    ///
+    /// # Security
+    ///
+    /// The returned string **is the secret key**; it is zeroized when dropped.
+    ///
+    /// ```
+    /// let pair = sealed_session::KeyPair::generate(Default::default())?;
+    /// let entry = pair.to_config_entry();
+    /// assert!(entry.starts_with("xaes-256-gcm:"));
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn to_config_entry(&self) -> Zeroizing<String> {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut s = Zeroizing::new(String::with_capacity(128));
+        s.push_str(self.algorithm.name());
+        s.push(':');
+        b64.encode_string(&self.hash.0[..], &mut s);
+        if let Some(block) = &self.block {
+            s.push(':');
+            b64.encode_string(&block.0[..], &mut s);
+        }
+        s
+    }
+
+    /// HKDF-Extract over both keys: the pair's PRK (SECURITY.md, "Key derivation").
+    fn extract(&self) -> (Prk, Hkdf<Sha256>) {
+        // Length-prefix both keys so the (hash, block) boundary is unambiguous.
+        let mut ikm = Zeroizing::new(Vec::with_capacity(4 + self.hash.0.len() + BLOCK_KEY_LEN));
+        push_prefixed(&mut ikm, &self.hash.0);
+        push_prefixed(&mut ikm, self.block.as_ref().map_or(&[][..], |b| &b.0[..]));
+        let (mut raw, hkdf) = Hkdf::<Sha256>::extract(Some(HKDF_SALT), &ikm);
+        let mut prk = Prk([0u8; 32]);
+        prk.0.copy_from_slice(&raw);
+        raw.as_mut_slice().zeroize();
+        (prk, hkdf)
+    }
+}
+
+fn push_prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
+    let len = u16::try_from(bytes.len()).unwrap_or(u16::MAX);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+impl fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyPair")
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The derived secret of one key pair: its HKDF PRK, zeroized on drop.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub(crate) struct Prk([u8; 32]);
+
+/// One keyring entry after derivation: id, algorithm and PRK. The raw keys
+/// are not kept.
+pub(crate) struct Entry {
+    pub(crate) id: KeyId,
+    pub(crate) algorithm: Algorithm,
+    prk: Prk,
+}
+
+impl Entry {
+    /// HKDF-Expand of this entry's PRK with `info` parts, into `out`.
+    pub(crate) fn expand(&self, info: &[&[u8]], out: &mut [u8]) -> bool {
+        Hkdf::<Sha256>::from_prk(&self.prk.0)
+            .ok()
+            .and_then(|h| h.expand_multi_info(info, out).ok())
+            .is_some()
+    }
+}
+
+/// An ordered list of key pairs, newest first: the first seals, all open.
+///
+/// Build it from configuration text ([`Keyring::from_config`]), from
+/// [`KeyPair`]s, or from a flat list of byte strings the way gorilla's
+/// `CodecsFromPairs` reads `keyPairs...`. Key ids are derived from the keys
+/// and a keyring whose ids collide is refused at construction.
+///
+/// ```
+/// use sealed_session::{Algorithm, Keyring};
+///
+/// let new = Keyring::generate_entry(Algorithm::Xaes256Gcm)?;
+/// let old = Keyring::generate_entry(Algorithm::XChaCha20Poly1305)?;
+/// let keyring = Keyring::from_config(&format!("{}\n{}", *new, *old))?;
+/// assert_eq!(keyring.len(), 2);
+/// assert_eq!(keyring.primary_algorithm(), Algorithm::Xaes256Gcm);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Keyring {
+    entries: Vec<Entry>,
+}
+
+impl Keyring {
+    /// Builds a keyring from pairs, newest first.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Empty`] for no pairs, [`KeyError::TooManyKeys`] past
+    /// [`MAX_KEY_PAIRS`], [`KeyError::DuplicateKeyId`] when two pairs derive
+    /// the same id (the same keys listed twice, in practice).
+    ///
+    /// ```
+    /// use sealed_session::{KeyPair, Keyring};
+    ///
+    /// let keyring = Keyring::new(vec![KeyPair::generate(Default::default())?])?;
+    /// assert_eq!(keyring.len(), 1);
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    pub fn new(pairs: Vec<KeyPair>) -> Result<Self, KeyError> {
+        if pairs.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        if pairs.len() > MAX_KEY_PAIRS {
+            return Err(KeyError::TooManyKeys { len: pairs.len() });
+        }
+        let mut entries: Vec<Entry> = Vec::with_capacity(pairs.len());
+        for (index, pair) in pairs.iter().enumerate() {
+            let (prk, hkdf) = pair.extract();
+            let mut id = [0u8; 4];
+            hkdf.expand_multi_info(&[KEY_ID_LABEL, pair.algorithm.label()], &mut id)
+                .map_err(|_| KeyError::Derivation)?;
+            let id = KeyId(id);
+            if let Some(first) = entries.iter().position(|e| e.id == id) {
+                return Err(KeyError::DuplicateKeyId {
+                    id,
+                    first: first + 1,
+                    second: index + 1,
+                });
+            }
+            entries.push(Entry {
+                id,
+                algorithm: pair.algorithm,
+                prk,
+            });
+        }
+        Ok(Keyring { entries })
+    }
+
+    /// Builds a keyring from a flat list of keys, as gorilla's
+    /// `CodecsFromPairs(keyPairs...)`: hash key, block key, hash key, block
+    /// key, ...; a trailing lone hash key is a sign-only pair. Encrypting
+    /// pairs use `algorithm`.
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyPair::new`] and [`Keyring::new`]; an empty block key (gorilla's
+    /// `nil`) is not accepted here: name sign-only pairs in configuration.
+    ///
+    /// ```
+    /// use sealed_session::{Algorithm, Keyring};
+    ///
+    /// let (hash, block) = ([1u8; 32], [2u8; 32]);
+    /// let keyring = Keyring::from_pairs(&[&hash, &block], Algorithm::Xaes256Gcm)?;
+    /// assert_eq!(keyring.primary_algorithm(), Algorithm::Xaes256Gcm);
+    /// let signed = Keyring::from_pairs(&[&hash], Algorithm::Xaes256Gcm)?;
+    /// assert_eq!(signed.primary_algorithm(), Algorithm::HmacSha256);
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    pub fn from_pairs(keys: &[&[u8]], algorithm: Algorithm) -> Result<Self, KeyError> {
+        let pairs = keys
+            .chunks(2)
+            .map(|pair| match pair {
+                [hash, block] => KeyPair::new(hash, Some(block), algorithm),
+                [hash] => KeyPair::new(hash, None, Algorithm::HmacSha256),
+                _ => Err(KeyError::Empty),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Keyring::new(pairs)
+    }
+
+    /// Parses the configuration format: one entry per line (or separated by
+    /// commas, for environment variables), newest first.
+    ///
+    /// ```text
+    /// # comments and blank lines are ignored
+    /// xaes-256-gcm:<hash key>:<block key>   # encrypting pair, algorithm named
+    /// <hash key>:<block key>                # encrypting pair, default algorithm
+    /// hmac-sha256:<hash key>                # sign-only pair (so is a lone <hash key>)
+    /// ```
+    ///
+    /// Keys are base64 (URL-safe or standard alphabet, padding optional): a
+    /// hash key of at least 32 bytes and a block key of exactly 32 bytes.
+    /// [`Keyring::generate_entry`] prints a fresh entry. Errors name the entry
+    /// (1-based) and what is wrong, and never echo key material.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] naming the entry and the problem.
+    ///
+    /// ```
+    /// use sealed_session::Keyring;
+    ///
+    /// let err = Keyring::from_config("xaes-256-gcm:c2hvcnQ:c2hvcnQ").unwrap_err();
+    /// assert_eq!(err.entry(), 1);
+    /// assert!(err.to_string().contains("at least 32 bytes"));
+    /// ```
+    pub fn from_config(config: &str) -> Result<Self, ConfigError> {
+        let mut pairs = Vec::new();
+        let entries = config
+            .split(['\n', ','])
+            .map(|line| line.split('#').next().unwrap_or("").trim())
+            .filter(|line| !line.is_empty());
+        for (index, entry) in entries.enumerate() {
+            let fail = |kind| ConfigError::new(index + 1, kind);
+            pairs.push(parse_entry(entry).map_err(fail)?);
+        }
+        if pairs.is_empty() {
+            return Err(ConfigError::new(0, ConfigErrorKind::Key(KeyError::Empty)));
+        }
+        Keyring::new(pairs).map_err(|e| {
+            let entry = match &e {
+                KeyError::DuplicateKeyId { second, .. } => *second,
+                _ => 0,
+            };
+            ConfigError::new(entry, ConfigErrorKind::Key(e))
+        })
+    }
+
+    /// Reads [`Keyring::from_config`] text from the environment variable `var`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] with [`ConfigErrorKind::MissingVariable`] if the
+    /// variable is unset or not UTF-8, else as [`Keyring::from_config`].
+    ///
+    /// ```
+    /// # // SAFETY-free: a doctest runs in its own process.
+    /// let err = sealed_session::Keyring::from_env("SEALED_SESSION_DOC_UNSET").unwrap_err();
+    /// assert!(err.to_string().contains("SEALED_SESSION_DOC_UNSET"));
+    /// ```
+    pub fn from_env(var: &str) -> Result<Self, ConfigError> {
+        let value =
+            Zeroizing::new(std::env::var(var).map_err(|_| {
+                ConfigError::new(0, ConfigErrorKind::MissingVariable(var.to_owned()))
+            })?);
+        Keyring::from_config(&value)
+    }
+
+    /// Reads [`Keyring::from_config`] text from a file.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigErrorKind::Io`] if the file cannot be read, else as
+    /// [`Keyring::from_config`].
+    ///
+    /// ```
+    /// let err = sealed_session::Keyring::from_file("/nonexistent/keys").unwrap_err();
+    /// assert!(err.to_string().contains("/nonexistent/keys"));
+    /// ```
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new(
+                0,
+                ConfigErrorKind::Io(format!("cannot read {}: {e}", path.display())),
+            )
+        })?);
+        Keyring::from_config(&text)
+    }
+
+    /// A fresh configuration entry for `algorithm`, from the OS CSPRNG, in
+    /// the [`Keyring::from_config`] format. Prepend it to rotate.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Random`] if the operating system's random source fails.
+    ///
+    /// ```
+    /// use sealed_session::{Algorithm, Keyring};
+    ///
+    /// let entry = Keyring::generate_entry(Algorithm::HmacSha256)?;
+    /// assert!(entry.starts_with("hmac-sha256:"));
+    /// assert!(Keyring::from_config(&entry).is_ok());
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    pub fn generate_entry(algorithm: Algorithm) -> Result<Zeroizing<String>, KeyError> {
+        Ok(KeyPair::generate(algorithm)?.to_config_entry())
+    }
+
+    /// The number of key pairs.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::new(vec![sealed_session::KeyPair::generate(Default::default())?])?;
+    /// assert_eq!(keyring.len(), 1);
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Always `false`: a keyring holds at least one pair.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::new(vec![sealed_session::KeyPair::generate(Default::default())?])?;
+    /// assert!(!keyring.is_empty());
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The id of the sealing (first) pair.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::new(vec![sealed_session::KeyPair::generate(Default::default())?])?;
+    /// assert_eq!(keyring.primary_id(), keyring.ids().next().unwrap().0);
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn primary_id(&self) -> KeyId {
+        self.primary().id
+    }
+
+    /// The algorithm of the sealing (first) pair.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::new(vec![sealed_session::KeyPair::generate(Default::default())?])?;
+    /// assert!(keyring.primary_algorithm().encrypts());
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn primary_algorithm(&self) -> Algorithm {
+        self.primary().algorithm
+    }
+
+    /// Each pair's id and algorithm, newest first. Never key bytes.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::new(vec![sealed_session::KeyPair::generate(Default::default())?])?;
+    /// for (id, algorithm) in keyring.ids() {
+    ///     println!("{id} {algorithm}");
+    /// }
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
+    pub fn ids(&self) -> impl ExactSizeIterator<Item = (KeyId, Algorithm)> + '_ {
+        self.entries.iter().map(|e| (e.id, e.algorithm))
+    }
+
+    fn primary(&self) -> &Entry {
+        // Construction refuses an empty keyring, so the first entry exists;
+        // `entries` is private and never shrinks.
+        #[allow(clippy::indexing_slicing)]
+        &self.entries[0]
+    }
+
+    pub(crate) fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<String> = self
+            .entries
+            .iter()
+            .map(|e| format!("{}/{}", e.id, e.algorithm))
+            .collect();
+        f.debug_struct("Keyring")
+            .field("keys", &ids)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Lenient base64 for configuration (trusted input): either alphabet, padding optional.
+const CONFIG_B64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+const CONFIG_B64_STD: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+fn decode_key(text: &str, field: &'static str) -> Result<Zeroizing<Vec<u8>>, ConfigErrorKind> {
+    let engine = if text.contains(['+', '/']) {
+        &CONFIG_B64_STD
+    } else {
+        &CONFIG_B64
+    };
+    engine
+        .decode(text)
+        .map(Zeroizing::new)
+        .map_err(|_| ConfigErrorKind::BadBase64 { field })
+}
+
+fn parse_entry(entry: &str) -> Result<KeyPair, ConfigErrorKind> {
+    let fields: Vec<&str> = entry.split(':').map(str::trim).collect();
+    let (algorithm, keys) = match fields.split_first() {
+        Some((first, rest)) => match first.parse::<Algorithm>() {
+            Ok(alg) => (Some(alg), rest),
+            Err(_) => (None, &fields[..]),
+        },
+        None => (None, &fields[..]),
+    };
+    let (hash, block) = match keys {
+        [hash] => (decode_key(hash, "hash key")?, None),
+        [hash, block] => (
+            decode_key(hash, "hash key")?,
+            Some(decode_key(block, "block key")?),
+        ),
+        [] => return Err(ConfigErrorKind::MissingHashKey),
+        _ => return Err(ConfigErrorKind::TooManyFields),
+    };
+    let algorithm = algorithm.unwrap_or(if block.is_some() {
+        Algorithm::default()
+    } else {
+        Algorithm::HmacSha256
+    });
+    KeyPair::new(&hash, block.as_deref().map(|b| &b[..]), algorithm).map_err(ConfigErrorKind::Key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(alg: Algorithm) -> String {
+        Keyring::generate_entry(alg).unwrap().to_string()
+    }
+
+    #[test]
+    fn debug_does_not_leak_key() {
+        let pair = KeyPair::new(&[0xAB; 32], Some(&[0xCD; 32]), Algorithm::Xaes256Gcm).unwrap();
+        let keyring = Keyring::new(vec![pair]).unwrap();
+        let pair = KeyPair::new(&[0xAB; 32], Some(&[0xCD; 32]), Algorithm::Xaes256Gcm).unwrap();
+        for dbg in [format!("{pair:?}"), format!("{keyring:?}")] {
+            for needle in ["171", "205", "ab", "AB", "cd", "CD", "q6ur", "zc3N"] {
+                assert!(!dbg.contains(needle), "{dbg} leaks {needle}");
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_deterministic_and_depend_on_keys_and_algorithm() {
+        let a = Keyring::from_pairs(&[&[1; 32], &[2; 32]], Algorithm::Xaes256Gcm).unwrap();
+        let b = Keyring::from_pairs(&[&[1; 32], &[2; 32]], Algorithm::Xaes256Gcm).unwrap();
+        let c = Keyring::from_pairs(&[&[1; 32], &[2; 32]], Algorithm::Aes256Gcm).unwrap();
+        let d = Keyring::from_pairs(&[&[1; 32], &[3; 32]], Algorithm::Xaes256Gcm).unwrap();
+        assert_eq!(a.primary_id(), b.primary_id());
+        assert_ne!(a.primary_id(), c.primary_id());
+        assert_ne!(a.primary_id(), d.primary_id());
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let e = entry(Algorithm::Xaes256Gcm);
+        let err = Keyring::from_config(&format!("{e}\n{}\n{e}", entry(Algorithm::HmacSha256)))
+            .unwrap_err();
+        assert_eq!(err.entry(), 3);
+        assert!(matches!(
+            err.kind(),
+            ConfigErrorKind::Key(KeyError::DuplicateKeyId {
+                first: 1,
+                second: 3,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn config_format() {
+        let x = entry(Algorithm::Xaes256Gcm);
+        let c = entry(Algorithm::XChaCha20Poly1305);
+        let s = entry(Algorithm::HmacSha256);
+        let bare = x.trim_start_matches("xaes-256-gcm:").to_owned();
+        let text = format!("# keys\n\n  {c}  # newest\n{x}\n{s}\n");
+        let k = Keyring::from_config(&text).unwrap();
+        let algs: Vec<_> = k.ids().map(|(_, a)| a).collect();
+        assert_eq!(
+            algs,
+            [
+                Algorithm::XChaCha20Poly1305,
+                Algorithm::Xaes256Gcm,
+                Algorithm::HmacSha256
+            ]
+        );
+        // Comma-separated (environment variables) and bare keys work too.
+        let k2 = Keyring::from_config(&format!("{bare},{s}")).unwrap();
+        assert_eq!(k2.primary_algorithm(), Algorithm::Xaes256Gcm);
+        assert_eq!(k2.primary_id(), k.ids().nth(1).unwrap().0);
+        // Standard alphabet with padding is accepted for operator convenience.
+        let std_hash = base64::engine::general_purpose::STANDARD.encode([0xFB; 32]);
+        let k3 = Keyring::from_config(&std_hash).unwrap();
+        assert_eq!(k3.primary_algorithm(), Algorithm::HmacSha256);
+    }
+
+    #[test]
+    fn config_errors_name_the_entry_and_never_echo_keys() {
+        let good = entry(Algorithm::Xaes256Gcm);
+        let cases = [
+            (format!("{good}\nxaes-256-gcm:AAAA"), 2, "at least 32 bytes"),
+            (format!("xaes-256-gcm:{}", "A".repeat(43)), 1, "block key"),
+            (format!("{good}\n{good}:more"), 2, "too many"),
+            (
+                format!("hmac-sha256:{}:{}", "A".repeat(43), "A".repeat(43)),
+                1,
+                "sign-only",
+            ),
+            (format!("{}!!", "A".repeat(43)), 1, "base64"),
+            (String::from("# nothing\n"), 0, "no key"),
+        ];
+        for (text, entry_no, needle) in cases {
+            let err = Keyring::from_config(&text).unwrap_err();
+            let msg = err.to_string();
+            assert_eq!(err.entry(), entry_no, "{msg}");
+            assert!(msg.contains(needle), "{msg} lacks {needle}");
+            assert!(!msg.contains("AAAA"), "{msg} echoes key material");
+            assert!(!msg.contains(&good[14..30]), "{msg} echoes key material");
+        }
+    }
+
+    #[test]
+    fn key_lengths() {
+        assert!(matches!(
+            KeyPair::new(&[0; 31], None, Algorithm::HmacSha256),
+            Err(KeyError::HashKeyTooShort { len: 31 })
+        ));
+        assert!(matches!(
+            KeyPair::new(&[0; 32], Some(&[0; 16]), Algorithm::Aes256Gcm),
+            Err(KeyError::BlockKeyLength { len: 16 })
+        ));
+        assert!(matches!(
+            KeyPair::new(&[0; 32], None, Algorithm::Xaes256Gcm),
+            Err(KeyError::MissingBlockKey { .. })
+        ));
+        assert!(KeyPair::new(&[0; 64], Some(&[0; 32]), Algorithm::Aes256Gcm).is_ok());
+        assert!(Keyring::new(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn algorithm_names_round_trip() {
+        for alg in Algorithm::ALL {
+            assert_eq!(alg.name().parse::<Algorithm>(), Ok(alg));
+            assert_eq!(alg.to_string(), alg.name());
+        }
+        assert_eq!("sign-only".parse(), Ok(Algorithm::HmacSha256));
+    }
+}

@@ -1,0 +1,327 @@
+//! The payload codec: session state <-> CBOR bytes, with strict decoding.
+//!
+//! Encoding goes through serde and `ciborium`. Decoding is a strict reader
+//! over `ciborium-ll` headers, because the payload of a leaked key's forgery
+//! is attacker-controlled: it rejects what serde would tolerate (duplicate
+//! keys, unknown fields, indefinite lengths, non-preferred encodings,
+//! trailing bytes), never allocates from a declared length before the bytes
+//! are there, and stops at a nesting depth limit (SECURITY.md, "Payload").
+
+use std::collections::BTreeMap;
+
+use ciborium::Value;
+use ciborium::value::Integer;
+use ciborium_ll::{Decoder, Encoder, Header};
+use serde::ser::{SerializeMap, Serializer};
+
+/// The deepest nesting of arrays, maps and tags accepted inside a value.
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// Top-level map keys (SECURITY.md, "Payload").
+const K_ISSUED_AT: u64 = 1;
+const K_EXPIRES_AT: u64 = 2;
+const K_IDLE_DEADLINE: u64 = 3;
+const K_ID: u64 = 4;
+const K_DATA: u64 = 5;
+const K_FLASHES: u64 = 6;
+const K_MAX_AGE: u64 = 7;
+
+/// Everything sealed in a session cookie.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub(crate) struct Payload {
+    /// Seconds since the Unix epoch when the session was first issued.
+    pub(crate) issued_at: u64,
+    /// Absolute expiry, seconds since the Unix epoch.
+    pub(crate) expires_at: u64,
+    /// Idle deadline, seconds since the Unix epoch, if an idle timeout is set.
+    pub(crate) idle_deadline: Option<u64>,
+    /// The random 128-bit session id.
+    pub(crate) id: [u8; 16],
+    /// A per-session max-age override in seconds ("remember me").
+    pub(crate) max_age: Option<u64>,
+    /// The user's map.
+    pub(crate) data: BTreeMap<String, Value>,
+    /// Flash messages by bucket.
+    pub(crate) flashes: BTreeMap<String, Vec<Value>>,
+}
+
+struct Bytes<'a>(&'a [u8]);
+
+impl serde::Serialize for Bytes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+impl serde::Serialize for Payload {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let len = 4
+            + usize::from(self.idle_deadline.is_some())
+            + usize::from(!self.flashes.is_empty())
+            + usize::from(self.max_age.is_some());
+        let mut map = s.serialize_map(Some(len))?;
+        map.serialize_entry(&K_ISSUED_AT, &self.issued_at)?;
+        map.serialize_entry(&K_EXPIRES_AT, &self.expires_at)?;
+        if let Some(idle) = self.idle_deadline {
+            map.serialize_entry(&K_IDLE_DEADLINE, &idle)?;
+        }
+        map.serialize_entry(&K_ID, &Bytes(&self.id))?;
+        map.serialize_entry(&K_DATA, &self.data)?;
+        if !self.flashes.is_empty() {
+            map.serialize_entry(&K_FLASHES, &self.flashes)?;
+        }
+        if let Some(max_age) = self.max_age {
+            map.serialize_entry(&K_MAX_AGE, &max_age)?;
+        }
+        map.end()
+    }
+}
+
+impl Payload {
+    /// Encodes to CBOR.
+    pub(crate) fn encode(&self) -> Result<Vec<u8>, ()> {
+        let mut out = Vec::with_capacity(128);
+        ciborium::into_writer(self, &mut out).map_err(|_| ())?;
+        Ok(out)
+    }
+
+    /// Decodes strictly; any deviation from the schema is an error.
+    pub(crate) fn decode(input: &[u8]) -> Result<Payload, Malformed> {
+        let mut r = Reader {
+            dec: Decoder::from(input),
+            input,
+        };
+        let fields = match r.header()? {
+            Header::Map(Some(n)) if n <= 7 => n,
+            _ => return Err(Malformed),
+        };
+        let mut p = Payload::default();
+        let mut last_key = 0;
+        let mut seen = 0u8;
+        for _ in 0..fields {
+            let key = match r.header()? {
+                // Strictly ascending: rejects duplicates and reordering.
+                Header::Positive(k) if k > last_key && k <= K_MAX_AGE => k,
+                _ => return Err(Malformed),
+            };
+            last_key = key;
+            seen |= 1 << key;
+            match key {
+                K_ISSUED_AT => p.issued_at = r.uint()?,
+                K_EXPIRES_AT => p.expires_at = r.uint()?,
+                K_IDLE_DEADLINE => p.idle_deadline = Some(r.uint()?),
+                K_ID => match r.header()? {
+                    Header::Bytes(Some(16)) => r.read_exact(&mut p.id)?,
+                    _ => return Err(Malformed),
+                },
+                K_DATA => p.data = r.text_map(|r| r.value(1))?,
+                K_FLASHES => {
+                    p.flashes = r.text_map(|r| match r.header()? {
+                        Header::Array(Some(n)) if n > 0 => r.array_items(n, 1),
+                        _ => Err(Malformed),
+                    })?;
+                }
+                _ => p.max_age = Some(r.uint()?),
+            }
+        }
+        let required = (1 << K_ISSUED_AT) | (1 << K_EXPIRES_AT) | (1 << K_ID) | (1 << K_DATA);
+        if seen & required != required || r.remaining() != 0 {
+            return Err(Malformed);
+        }
+        Ok(p)
+    }
+}
+
+/// The payload is not valid. Carries no detail by design.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Malformed;
+
+struct Reader<'a> {
+    dec: Decoder<&'a [u8]>,
+    input: &'a [u8],
+}
+
+impl Reader<'_> {
+    fn remaining(&mut self) -> usize {
+        self.input.len().saturating_sub(self.dec.offset())
+    }
+
+    /// The next header, which must use the preferred (shortest) encoding, so
+    /// that equal values have equal bytes.
+    fn header(&mut self) -> Result<Header, Malformed> {
+        let start = self.dec.offset();
+        let header = self.dec.pull().map_err(|_| Malformed)?;
+        let mut buf = [0u8; 9];
+        let mut w: &mut [u8] = &mut buf;
+        Encoder::from(&mut w).push(header).map_err(|_| Malformed)?;
+        let preferred = 9 - w.len();
+        if self.dec.offset() - start != preferred {
+            return Err(Malformed);
+        }
+        Ok(header)
+    }
+
+    fn read_exact(&mut self, out: &mut [u8]) -> Result<(), Malformed> {
+        ciborium_io::Read::read_exact(&mut self.dec, out).map_err(|_| Malformed)
+    }
+
+    fn uint(&mut self) -> Result<u64, Malformed> {
+        match self.header()? {
+            Header::Positive(n) => Ok(n),
+            _ => Err(Malformed),
+        }
+    }
+
+    /// Reads `len` bytes, after checking they are there: a declared length
+    /// never causes an allocation larger than the input.
+    fn bytes(&mut self, len: usize) -> Result<Vec<u8>, Malformed> {
+        if len > self.remaining() {
+            return Err(Malformed);
+        }
+        let mut out = vec![0u8; len];
+        self.read_exact(&mut out)?;
+        Ok(out)
+    }
+
+    fn text(&mut self, len: usize) -> Result<String, Malformed> {
+        String::from_utf8(self.bytes(len)?).map_err(|_| Malformed)
+    }
+
+    /// A map with text keys in strictly ascending order (so no duplicates).
+    fn text_map<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<T, Malformed>,
+    ) -> Result<BTreeMap<String, T>, Malformed> {
+        let n = match self.header()? {
+            Header::Map(Some(n)) => n,
+            _ => return Err(Malformed),
+        };
+        let mut map = BTreeMap::new();
+        let mut last: Option<String> = None;
+        for _ in 0..n {
+            let key = match self.header()? {
+                Header::Text(Some(len)) => self.text(len)?,
+                _ => return Err(Malformed),
+            };
+            if last.as_ref().is_some_and(|l| *l >= key) {
+                return Err(Malformed);
+            }
+            let value = item(self)?;
+            last = Some(key.clone());
+            map.insert(key, value);
+        }
+        Ok(map)
+    }
+
+    /// `n` values; no capacity is reserved from `n` (it is attacker-chosen).
+    fn array_items(&mut self, n: usize, depth: usize) -> Result<Vec<Value>, Malformed> {
+        if n > self.remaining() {
+            return Err(Malformed);
+        }
+        let mut items = Vec::new();
+        for _ in 0..n {
+            items.push(self.value(depth)?);
+        }
+        Ok(items)
+    }
+
+    /// Any value, at nesting `depth`.
+    fn value(&mut self, depth: usize) -> Result<Value, Malformed> {
+        if depth > MAX_DEPTH {
+            return Err(Malformed);
+        }
+        Ok(match self.header()? {
+            Header::Positive(n) => Value::Integer(Integer::from(n)),
+            Header::Negative(n) => {
+                Value::Integer(Integer::try_from(-1 - i128::from(n)).map_err(|_| Malformed)?)
+            }
+            Header::Float(f) => Value::Float(f),
+            Header::Simple(ciborium_ll::simple::FALSE) => Value::Bool(false),
+            Header::Simple(ciborium_ll::simple::TRUE) => Value::Bool(true),
+            Header::Simple(ciborium_ll::simple::NULL) => Value::Null,
+            Header::Bytes(Some(len)) => Value::Bytes(self.bytes(len)?),
+            Header::Text(Some(len)) => Value::Text(self.text(len)?),
+            Header::Array(Some(n)) => Value::Array(self.array_items(n, depth + 1)?),
+            Header::Map(Some(n)) => {
+                // Each entry takes at least two bytes.
+                if n > self.remaining() / 2 {
+                    return Err(Malformed);
+                }
+                let mut entries = Vec::new();
+                let mut key_spans = Vec::new();
+                for _ in 0..n {
+                    let start = self.dec.offset();
+                    let key = self.value(depth + 1)?;
+                    key_spans.push((start, self.dec.offset()));
+                    entries.push((key, self.value(depth + 1)?));
+                }
+                self.reject_duplicate_keys(&mut key_spans)?;
+                Value::Map(entries)
+            }
+            Header::Tag(tag) => Value::Tag(tag, Box::new(self.value(depth + 1)?)),
+            // Indefinite lengths, breaks, `undefined` and other simple values.
+            _ => return Err(Malformed),
+        })
+    }
+
+    /// Preferred encoding is enforced, so equal keys have equal bytes.
+    fn reject_duplicate_keys(&self, spans: &mut [(usize, usize)]) -> Result<(), Malformed> {
+        // The decoder has consumed these bytes; compare them in the input.
+        let input = self.input;
+        let key = |&(s, e): &(usize, usize)| input.get(s..e);
+        spans.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        if spans.windows(2).any(|w| match w {
+            [a, b] => key(a) == key(b),
+            _ => false,
+        }) {
+            return Err(Malformed);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Payload {
+        let mut p = Payload {
+            issued_at: 1_700_000_000,
+            expires_at: 1_700_086_400,
+            idle_deadline: Some(1_700_003_600),
+            id: [9; 16],
+            max_age: Some(86_400),
+            ..Payload::default()
+        };
+        p.data.insert("count".into(), Value::Integer(3.into()));
+        p.data.insert(
+            "user".into(),
+            Value::Map(vec![(
+                Value::Text("name".into()),
+                Value::Text("alice".into()),
+            )]),
+        );
+        p.flashes
+            .insert("_flash".into(), vec![Value::Text("saved".into())]);
+        p
+    }
+
+    #[test]
+    fn round_trip() {
+        let p = sample();
+        assert_eq!(Payload::decode(&p.encode().unwrap()).unwrap(), p);
+        let empty = Payload::default();
+        assert_eq!(Payload::decode(&empty.encode().unwrap()).unwrap(), empty);
+    }
+
+    #[test]
+    fn rejects_trailing_bytes_and_truncation() {
+        let bytes = sample().encode().unwrap();
+        let mut extra = bytes.clone();
+        extra.push(0);
+        assert!(Payload::decode(&extra).is_err());
+        for len in 0..bytes.len() {
+            assert!(Payload::decode(&bytes[..len]).is_err(), "len {len}");
+        }
+    }
+}
