@@ -55,6 +55,8 @@ pub(crate) enum Reject {
 }
 
 impl Reject {
+    /// For debug-level logs only (never shown to the client).
+    #[allow(dead_code)]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Reject::TooLong => "too long",

@@ -8,9 +8,16 @@ mod error;
 mod keyring;
 mod payload;
 mod rng;
+mod session;
+mod store;
 
 pub use error::{ConfigError, ConfigErrorKind, KeyError, LoadError};
 pub use keyring::{
     Algorithm, BLOCK_KEY_LEN, KeyId, KeyPair, Keyring, MAX_HASH_KEY_LEN, MAX_KEY_PAIRS,
     MIN_HASH_KEY_LEN, UnknownAlgorithm,
+};
+pub use session::{DEFAULT_FLASH_BUCKET, Session, SessionId, ValueError};
+pub use store::{
+    CookieStore, CookieStoreBuilder, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_SIZE_LIMIT,
+    HeaderUpdate, MAX_CLOCK_SKEW, MAX_COOKIE_LEN, MIN_SIZE_LIMIT, SameSite, SaveError, StoreError,
 };

@@ -80,7 +80,7 @@ mod tests {
         fill(&mut a).unwrap();
         fill(&mut b).unwrap();
         assert_ne!(a, b);
-        let mut big = vec![0u8; (RESEED_AFTER as usize) + 1];
+        let mut big = vec![0u8; usize::try_from(RESEED_AFTER).unwrap() + 1];
         fill(&mut big).unwrap();
         let used_after = RNG.with(|c| c.borrow().as_ref().unwrap().used);
         fill(&mut a).unwrap();
