@@ -11,6 +11,14 @@ mod rng;
 mod session;
 mod store;
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod vectors;
+
 pub use error::{ConfigError, ConfigErrorKind, KeyError, LoadError};
 pub use keyring::{
     Algorithm, BLOCK_KEY_LEN, KeyId, KeyPair, Keyring, MAX_HASH_KEY_LEN, MAX_KEY_PAIRS,

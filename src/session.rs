@@ -201,6 +201,7 @@ pub struct Session {
     pub(crate) load_error: Option<LoadError>,
     pub(crate) opened_with: Option<(KeyId, bool)>,
     pub(crate) chunks_loaded: usize,
+    pub(crate) sealed_len: usize,
     pub(crate) store_name: String,
 }
 
@@ -232,6 +233,7 @@ impl Session {
             load_error: None,
             opened_with: None,
             chunks_loaded: 0,
+            sealed_len: 0,
             store_name: store_name.to_owned(),
         }
     }
@@ -712,6 +714,41 @@ impl Session {
     #[must_use]
     pub fn idle_deadline(&self) -> Option<SystemTime> {
         self.payload.idle_deadline.map(system_time)
+    }
+
+    /// How many cookies the session occupied when it was loaded or last
+    /// saved (0 for a session that has none).
+    ///
+    /// ```
+    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
+    /// let mut session = store.load(None::<&str>);
+    /// assert_eq!(session.cookie_count(), 0);
+    /// session.insert("notes", &"x".repeat(4000))?; // ~5.4 KB sealed
+    /// store.save(&mut session)?;
+    /// assert_eq!(session.cookie_count(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn cookie_count(&self) -> usize {
+        self.chunks_loaded
+    }
+
+    /// The length of the sealed value (all chunks' values together, in
+    /// bytes) when the session was loaded or last saved; 0 if none.
+    ///
+    /// ```
+    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
+    /// let mut session = store.load(None::<&str>);
+    /// session.insert("user", "alice")?;
+    /// store.save(&mut session)?;
+    /// assert!(session.sealed_len() > 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn sealed_len(&self) -> usize {
+        self.sealed_len
     }
 
     fn touch(&mut self) {

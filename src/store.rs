@@ -995,6 +995,7 @@ impl CookieStore {
             load_error: None,
             opened_with: Some((opened.key_id, opened.by_primary)),
             chunks_loaded: count,
+            sealed_len: text.len(),
             store_name: self.name().to_owned(),
         })
     }
@@ -1091,6 +1092,7 @@ impl CookieStore {
             }
             session.is_new = true;
             session.chunks_loaded = 0;
+            session.sealed_len = 0;
             session.opened_with = None;
             return Ok(Plan::Delete);
         }
@@ -1144,6 +1146,7 @@ impl CookieStore {
         session.modified = false;
         session.destroyed = false;
         session.chunks_loaded = chunk_lens.len();
+        session.sealed_len = text.len();
         session.opened_with = Some((self.inner.primary, true));
         Ok(Plan::Write {
             text,

@@ -1,0 +1,2 @@
+//! Crate-level scenario and property tests that need injected time
+//! (`load_at` / `save_at`); the public API always uses the system clock.

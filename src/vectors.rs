@@ -1,0 +1,1 @@
+//! Test vectors (test-vectors/v1): generation and verification.
