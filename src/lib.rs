@@ -2,14 +2,24 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod envelope;
 mod error;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod integrations;
 mod keyring;
 mod payload;
 mod rng;
 mod session;
 mod store;
+
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub use integrations::actix;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use integrations::axum;
 
 #[doc(hidden)]
 #[path = "private.rs"]

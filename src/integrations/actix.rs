@@ -1,0 +1,340 @@
+//! actix-web integration (feature `actix`): a [`SessionMiddleware`] and the
+//! [`Session`] and [`Sessions`] extractors.
+//!
+//! The same behaviour as the [axum integration](crate::axum) (where the
+//! [`Session`] handle and its methods are shared): the session is loaded
+//! lazily from the request's `Cookie` header(s) on first use; after the
+//! handler the middleware saves it with
+//! [`CookieStore::save`](crate::CookieStore::save), and when something is
+//! due the response gets one `Set-Cookie` header per cookie, plus
+//! `Cache-Control: private` (an existing `private`/`no-store` is kept;
+//! `public` and `s-maxage` are removed) and `Vary: Cookie`. An unchanged
+//! session adds nothing.
+//!
+//! If the response-time save fails (the session outgrew the store's size
+//! budget), the response becomes an empty `500 Internal Server Error`
+//! without any `Set-Cookie`, so the client keeps its previous cookies; with
+//! the `tracing` feature the failure is logged. Call [`Session::save`] in
+//! the handler to handle that error yourself. A handler asking for a session
+//! without the middleware gets a `500` whose body says what to fix.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer, web};
+//! use sealed_session::actix::{Session, SessionMiddleware};
+//! use sealed_session::{CookieStore, Keyring};
+//!
+//! async fn counter(session: Session) -> actix_web::Result<String> {
+//!     let n: u32 = session.get("count").map_err(actix_web::error::ErrorBadRequest)?.unwrap_or(0);
+//!     session.insert("count", &(n + 1)).map_err(actix_web::error::ErrorInternalServerError)?;
+//!     Ok(format!("visit {}", n + 1))
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let keyring = Keyring::from_config(&std::env::var("SESSION_KEYS")?)?;
+//!     let store = CookieStore::new("session", keyring)?;
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .wrap(SessionMiddleware::new(store.clone()))
+//!             .route("/", web::get().to(counter))
+//!     })
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await?;
+//!     Ok(())
+//! }
+//! ```
+
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{
+    CACHE_CONTROL, COOKIE, HeaderMap, HeaderName, HeaderValue, SET_COOKIE, VARY,
+};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+
+use super::{Emit, MISSING};
+pub use super::{Session, Sessions};
+use crate::CookieStore;
+
+/// actix-web middleware that gives every request its sessions and writes
+/// them into the response (see the [module docs](self)).
+///
+/// ```
+/// use actix_web::{App, web};
+/// use sealed_session::actix::{Session, SessionMiddleware};
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+///
+/// async fn hello(session: Session) -> String {
+///     format!("your session id is {}", session.id())
+/// }
+/// let app = App::new()
+///     .wrap(SessionMiddleware::new(store))
+///     .route("/", web::get().to(hello));
+/// # let _ = app;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionMiddleware {
+    stores: Arc<[CookieStore]>,
+}
+
+impl SessionMiddleware {
+    /// Middleware with one session, under `store`'s cookie name; the
+    /// [`Session`] extractor gives it.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let store = sealed_session::CookieStore::new("session", keyring)?;
+    /// let middleware = sealed_session::actix::SessionMiddleware::new(store);
+    /// # let _ = middleware;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn new(store: CookieStore) -> Self {
+        SessionMiddleware {
+            stores: Arc::from([store]),
+        }
+    }
+
+    /// Adds another, independent session under `store`'s cookie name
+    /// (hertz's `Many`); handlers reach it through the [`Sessions`]
+    /// extractor. A store with a name already present replaces that one.
+    ///
+    /// ```
+    /// use actix_web::{App, web};
+    /// use sealed_session::actix::{SessionMiddleware, Sessions};
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let auth = sealed_session::CookieStore::new("auth", keyring)?;
+    /// let prefs = auth.for_name("prefs")?;
+    ///
+    /// async fn page(sessions: Sessions) -> String {
+    ///     let theme = sessions.get("prefs").and_then(|s| s.get::<String>("theme").ok().flatten());
+    ///     theme.unwrap_or_else(|| "light".into())
+    /// }
+    /// let app = App::new()
+    ///     .wrap(SessionMiddleware::new(auth).with_store(prefs))
+    ///     .route("/", web::get().to(page));
+    /// # let _ = app;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_store(self, store: CookieStore) -> Self {
+        let mut stores = self.stores.to_vec();
+        super::add_store(&mut stores, store);
+        SessionMiddleware {
+            stores: stores.into(),
+        }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for SessionMiddleware
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = SessionMiddlewareService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(SessionMiddlewareService {
+            service: Rc::new(service),
+            stores: Arc::clone(&self.stores),
+        }))
+    }
+}
+
+/// The service [`SessionMiddleware`] wraps around the app's services.
+///
+/// ```
+/// use actix_web::{App, web};
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+/// // Built by actix-web when the middleware wraps an app or scope:
+/// let app = App::new().service(
+///     web::scope("/account").wrap(sealed_session::actix::SessionMiddleware::new(store)),
+/// );
+/// # let _ = app;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct SessionMiddlewareService<S> {
+    service: Rc<S>,
+    stores: Arc<[CookieStore]>,
+}
+
+impl<S> std::fmt::Debug for SessionMiddlewareService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionMiddlewareService")
+            .field("stores", &self.stores)
+            .finish_non_exhaustive()
+    }
+}
+
+type ResponseFuture<B> =
+    Pin<Box<dyn Future<Output = Result<ServiceResponse<EitherBody<B>>, actix_web::Error>>>>;
+
+impl<S, B> Service<ServiceRequest> for SessionMiddlewareService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = ResponseFuture<B>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let headers = req.headers();
+        let cookies: Arc<[String]> = headers
+            .get_all(COOKIE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        let outer = req.extensions().get::<Sessions>().cloned();
+        let (sessions, own) = super::begin(
+            &self.stores,
+            cookies,
+            |name| {
+                headers
+                    .get(name)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            },
+            outer.as_ref(),
+        );
+        req.extensions_mut().insert(sessions);
+        let service = Rc::clone(&self.service);
+        Box::pin(async move {
+            let mut response = service.call(req).await?;
+            let applied = super::finish(&own)
+                .ok()
+                .and_then(|emits| apply(response.headers_mut(), &emits).ok());
+            Ok(match applied {
+                Some(()) => response.map_into_left_body(),
+                None => response
+                    .into_response(
+                        HttpResponse::InternalServerError()
+                            .insert_header((CACHE_CONTROL, "no-store"))
+                            .finish(),
+                    )
+                    .map_into_right_body(),
+            })
+        })
+    }
+}
+
+/// Adds the sessions' headers; the headers are left untouched on error.
+fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
+    let mut add: Vec<(HeaderName, HeaderValue)> = Vec::new();
+    let mut vary: Vec<HeaderName> = Vec::new();
+    for emit in emits {
+        for line in &emit.set_cookie {
+            add.push((
+                SET_COOKIE,
+                HeaderValue::try_from(line.as_str()).map_err(drop)?,
+            ));
+        }
+        if !emit.set_cookie.is_empty() && !vary.contains(&COOKIE) {
+            vary.push(COOKIE);
+        }
+        if let Some((name, value)) = &emit.header {
+            let name = HeaderName::try_from(name.as_str()).map_err(drop)?;
+            add.push((
+                name.clone(),
+                HeaderValue::try_from(value.as_str()).map_err(drop)?,
+            ));
+            if !vary.contains(&name) {
+                vary.push(name);
+            }
+        }
+    }
+    if add.is_empty() {
+        return Ok(());
+    }
+    for (name, value) in add {
+        if name == SET_COOKIE {
+            headers.append(name, value);
+        } else {
+            headers.insert(name, value);
+        }
+    }
+    let existing = headers.get(CACHE_CONTROL).and_then(|v| v.to_str().ok());
+    if let Some(value) = super::private_cache_control(existing) {
+        headers.insert(CACHE_CONTROL, HeaderValue::try_from(value).map_err(drop)?);
+    }
+    for field in vary {
+        let present = headers.get_all(VARY).filter_map(|v| v.to_str().ok());
+        if !super::varies_on(present, field.as_str()) {
+            let value = if field == COOKIE {
+                HeaderValue::from_static("Cookie")
+            } else {
+                HeaderValue::from(field)
+            };
+            headers.append(VARY, value);
+        }
+    }
+    Ok(())
+}
+
+/// The error of the [`Session`] and [`Sessions`] extractors when no
+/// [`SessionMiddleware`] ran for the request: a `500` whose body says what
+/// to fix.
+///
+/// ```
+/// use actix_web::ResponseError;
+/// let error = sealed_session::actix::MissingSessionMiddleware::default();
+/// assert_eq!(error.status_code(), 500);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MissingSessionMiddleware;
+
+impl std::fmt::Display for MissingSessionMiddleware {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(MISSING)
+    }
+}
+
+impl std::error::Error for MissingSessionMiddleware {}
+
+impl ResponseError for MissingSessionMiddleware {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+}
+
+impl FromRequest for Session {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Sessions>()
+                .and_then(Sessions::primary)
+                .ok_or_else(|| MissingSessionMiddleware.into()),
+        )
+    }
+}
+
+impl FromRequest for Sessions {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Sessions>()
+                .cloned()
+                .ok_or_else(|| MissingSessionMiddleware.into()),
+        )
+    }
+}

@@ -1,0 +1,369 @@
+//! tower/axum integration (feature `axum`): a [`SessionLayer`] and the
+//! [`Session`] and [`Sessions`] extractors.
+//!
+//! The layer is the counterpart of hertz's
+//! `h.Use(sessions.New("mysession", store))`. For each request it puts a
+//! cheap handle in the request extensions; the session is loaded from the
+//! request's `Cookie` header(s) only when a handler first uses it. After the
+//! handler, the layer saves it with [`CookieStore::save`]: when something
+//! is due (a change, a re-seal under a newer key, a renewal) the response
+//! gets one `Set-Cookie` header per cookie, plus `Cache-Control: private`
+//! (an existing `private`/`no-store` is kept; `public` and `s-maxage` are
+//! removed) and `Vary: Cookie`, so no shared cache stores one user's session
+//! for another. An unchanged session adds nothing.
+//!
+//! If the response-time save fails (the session outgrew the store's size
+//! budget), the response becomes an empty `500 Internal Server Error`
+//! without any `Set-Cookie`: the client keeps its previous cookies, nothing
+//! half-written. With the `tracing` feature the failure is logged (cookie
+//! name and sizes, never contents). To handle the error yourself, call
+//! [`Session::save`] in the handler.
+//!
+//! A handler that asks for a session on a route without the layer gets a
+//! `500` whose body says so ("is `SessionLayer` installed on this route?").
+//!
+//! With [header transport](crate::CookieStoreBuilder::with_header_transport),
+//! a request carrying the store's header (empty on a client's first request)
+//! is answered in that header instead of cookies.
+//!
+//! ```
+//! use axum::{Router, body::Body, http::Request, routing::get};
+//! use sealed_session::axum::{Session, SessionLayer};
+//! use sealed_session::{CookieStore, Keyring};
+//! use tower::ServiceExt; // for `oneshot`
+//!
+//! async fn counter(session: Session) -> Result<String, String> {
+//!     let n: u32 = session.get("count").map_err(|e| e.to_string())?.unwrap_or(0);
+//!     session.insert("count", &(n + 1)).map_err(|e| e.to_string())?;
+//!     Ok(format!("visit {}", n + 1))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
+//! let store = CookieStore::new("session", keyring)?; // e.g. SESSION_KEYS
+//! let app = Router::new().route("/", get(counter)).layer(SessionLayer::new(store));
+//!
+//! let response = app.oneshot(Request::get("/").body(Body::empty())?).await?;
+//! let set_cookie = response.headers()["set-cookie"].to_str()?;
+//! assert!(set_cookie.starts_with("session="));
+//! assert!(set_cookie.ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax"));
+//! assert_eq!(response.headers()["cache-control"], "private");
+//! assert_eq!(response.headers()["vary"], "Cookie");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Serve it as usual (`axum::serve(listener, app)`); the layer works on any
+//! tower service with `http` requests and responses whose body has a
+//! `Default` (the empty body of the 500).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response as AxumResponse};
+use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
+use http::request::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::{Emit, MISSING};
+pub use super::{Session, Sessions};
+use crate::CookieStore;
+
+/// A tower [`Layer`] that gives every request its sessions and writes them
+/// into the response (see the [module docs](self)).
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use sealed_session::axum::{Session, SessionLayer};
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+///
+/// async fn hello(session: Session) -> String {
+///     format!("your session id is {}", session.id())
+/// }
+/// let app: Router = Router::new().route("/", get(hello)).layer(SessionLayer::new(store));
+/// # let _ = app;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionLayer {
+    stores: Arc<[CookieStore]>,
+}
+
+impl SessionLayer {
+    /// A layer with one session, under `store`'s cookie name; the
+    /// [`Session`] extractor gives it.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let store = sealed_session::CookieStore::new("session", keyring)?;
+    /// let layer = sealed_session::axum::SessionLayer::new(store);
+    /// # let _ = layer;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn new(store: CookieStore) -> Self {
+        SessionLayer {
+            stores: Arc::from([store]),
+        }
+    }
+
+    /// Adds another, independent session under `store`'s cookie name
+    /// (hertz's `Many`); handlers reach it through the [`Sessions`]
+    /// extractor. A store with a name already present replaces that one.
+    ///
+    /// ```
+    /// use axum::{Router, routing::get};
+    /// use sealed_session::axum::{SessionLayer, Sessions};
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let auth = sealed_session::CookieStore::new("auth", keyring)?;
+    /// let prefs = auth.for_name("prefs")?;
+    ///
+    /// async fn page(sessions: Sessions) -> String {
+    ///     let theme = sessions.get("prefs").and_then(|s| s.get::<String>("theme").ok().flatten());
+    ///     theme.unwrap_or_else(|| "light".into())
+    /// }
+    /// let app: Router = Router::new()
+    ///     .route("/", get(page))
+    ///     .layer(SessionLayer::new(auth).with_store(prefs));
+    /// # let _ = app;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_store(self, store: CookieStore) -> Self {
+        let mut stores = self.stores.to_vec();
+        super::add_store(&mut stores, store);
+        SessionLayer {
+            stores: stores.into(),
+        }
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService {
+            inner,
+            stores: Arc::clone(&self.stores),
+        }
+    }
+}
+
+/// The service [`SessionLayer`] wraps around an inner service.
+///
+/// ```
+/// use tower_layer::Layer;
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+/// let inner = tower::service_fn(|_req: http::Request<String>| async {
+///     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+/// });
+/// let service = sealed_session::axum::SessionLayer::new(store).layer(inner);
+/// # let _ = service;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionService<S> {
+    inner: S,
+    stores: Arc<[CookieStore]>,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let headers = req.headers();
+        let cookies: Arc<[String]> = headers
+            .get_all(COOKIE)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        let (sessions, own) = super::begin(
+            &self.stores,
+            cookies,
+            |name| {
+                headers
+                    .get(name)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            },
+            req.extensions().get::<Sessions>(),
+        );
+        req.extensions_mut().insert(sessions);
+        ResponseFuture {
+            inner: self.inner.call(req),
+            own,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`SessionService`]: the inner response with the
+    /// sessions saved into it.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        own: Vec<Session>,
+    }
+}
+
+impl<F> std::fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Default,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(this.inner.poll(cx));
+        let own = std::mem::take(this.own);
+        Poll::Ready(result.map(|response| finish_response(response, &own)))
+    }
+}
+
+fn finish_response<B: Default>(mut response: Response<B>, own: &[Session]) -> Response<B> {
+    let Ok(emits) = super::finish(own) else {
+        return server_error();
+    };
+    if apply(response.headers_mut(), &emits).is_err() {
+        return server_error();
+    }
+    response
+}
+
+/// The answer when a session could not be saved: no session detail, no
+/// `Set-Cookie`, not cacheable.
+fn server_error<B: Default>() -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Adds the sessions' headers; the headers are left untouched on error.
+fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
+    let mut add: Vec<(HeaderName, HeaderValue)> = Vec::new();
+    let mut vary: Vec<HeaderName> = Vec::new();
+    for emit in emits {
+        for line in &emit.set_cookie {
+            add.push((
+                SET_COOKIE,
+                HeaderValue::try_from(line.as_str()).map_err(drop)?,
+            ));
+        }
+        if !emit.set_cookie.is_empty() && !vary.contains(&COOKIE) {
+            vary.push(COOKIE);
+        }
+        if let Some((name, value)) = &emit.header {
+            let name = HeaderName::try_from(name.as_str()).map_err(drop)?;
+            add.push((
+                name.clone(),
+                HeaderValue::try_from(value.as_str()).map_err(drop)?,
+            ));
+            if !vary.contains(&name) {
+                vary.push(name);
+            }
+        }
+    }
+    if add.is_empty() {
+        return Ok(());
+    }
+    for (name, value) in add {
+        if name == SET_COOKIE {
+            headers.append(name, value);
+        } else {
+            headers.insert(name, value);
+        }
+    }
+    let existing = headers.get(CACHE_CONTROL).and_then(|v| v.to_str().ok());
+    if let Some(value) = super::private_cache_control(existing) {
+        headers.insert(CACHE_CONTROL, HeaderValue::try_from(value).map_err(drop)?);
+    }
+    for field in vary {
+        let present = headers.get_all(VARY).iter().filter_map(|v| v.to_str().ok());
+        if !super::varies_on(present, field.as_str()) {
+            let value = if field == COOKIE {
+                HeaderValue::from_static("Cookie")
+            } else {
+                HeaderValue::from(field)
+            };
+            headers.append(VARY, value);
+        }
+    }
+    Ok(())
+}
+
+/// The rejection of the [`Session`] and [`Sessions`] extractors when no
+/// [`SessionLayer`] ran for the request: a `500` whose body says what to fix.
+///
+/// ```
+/// use axum::response::IntoResponse;
+/// let response = sealed_session::axum::MissingSessionLayer::default().into_response();
+/// assert_eq!(response.status(), 500);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MissingSessionLayer;
+
+impl std::fmt::Display for MissingSessionLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(MISSING)
+    }
+}
+
+impl std::error::Error for MissingSessionLayer {}
+
+impl IntoResponse for MissingSessionLayer {
+    fn into_response(self) -> AxumResponse {
+        (StatusCode::INTERNAL_SERVER_ERROR, MISSING).into_response()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = MissingSessionLayer;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Sessions>()
+            .and_then(Sessions::primary)
+            .ok_or(MissingSessionLayer)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Sessions {
+    type Rejection = MissingSessionLayer;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Sessions>()
+            .cloned()
+            .ok_or(MissingSessionLayer)
+    }
+}
