@@ -9,8 +9,9 @@ use std::time::{Duration, SystemTime};
 use crate::envelope::{Envelope, Reject};
 use crate::error::{KeyError, LoadError};
 use crate::keyring::{KeyId, Keyring};
+use crate::observe::{Counters, StoreStats, bump, event};
 use crate::payload::Payload;
-use crate::session::{Session, unix_secs};
+use crate::session::{Session, SessionId, unix_secs};
 
 /// The most bytes of `name=value` one cookie may carry (RFC 6265bis §5.6:
 /// browsers drop longer ones). Counted on the exact bytes sent.
@@ -105,6 +106,10 @@ pub enum StoreError {
     },
     /// The header name for header transport is not a valid token.
     InvalidHeaderName(String),
+    /// The not-before cut-off ([`CookieStoreBuilder::with_not_before`]) is
+    /// later than now plus the clock-skew allowance: it would log out every
+    /// session issued until then, including the ones created meanwhile.
+    NotBeforeInFuture,
     /// Deriving the store's subkeys failed.
     Key(KeyError),
 }
@@ -147,6 +152,9 @@ impl fmt::Display for StoreError {
             StoreError::InvalidHeaderName(name) => {
                 write!(f, "header name {name:?} is not a valid token")
             }
+            StoreError::NotBeforeInFuture => f.write_str(
+                "the not-before cut-off is in the future; it would reject every session issued until then",
+            ),
             StoreError::Key(e) => write!(f, "deriving the store's keys: {e}"),
         }
     }
@@ -261,6 +269,19 @@ struct Options {
     clock_skew: Duration,
     size_limit: usize,
     header: Option<String>,
+    /// Sessions issued before this Unix time do not open.
+    not_before: Option<u64>,
+    revocation: Option<RevocationCheck>,
+}
+
+/// The application's "is this session id revoked?" hook.
+#[derive(Clone)]
+struct RevocationCheck(Arc<dyn Fn(SessionId) -> bool + Send + Sync>);
+
+impl fmt::Debug for RevocationCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RevocationCheck(..)")
+    }
 }
 
 impl Default for Options {
@@ -278,6 +299,8 @@ impl Default for Options {
             clock_skew: DEFAULT_CLOCK_SKEW,
             size_limit: DEFAULT_SIZE_LIMIT,
             header: None,
+            not_before: None,
+            revocation: None,
         }
     }
 }
@@ -507,6 +530,83 @@ impl CookieStoreBuilder {
         self
     }
 
+    /// Logs everyone out without touching the keys: a session issued before
+    /// `not_before` no longer opens. It loads as [`LoadError::Expired`] (it
+    /// is authentic, its validity was cut short; "expired" is also what to
+    /// tell the user) and the request gets a fresh session.
+    ///
+    /// The issued-at time is sealed in the session and kept by every save
+    /// (re-seals, rolling renewal, idle refresh, [`Session::regenerate_id`]),
+    /// so the cut-off ends a session however recently it was used. Choose
+    /// the moment of the incident (when it is deployed it lies in the past):
+    /// a session issued by an instance whose clock runs behind may carry an
+    /// issued-at up to the clock skew earlier than real time.
+    ///
+    /// Cost: one comparison per load and nothing stored, but every instance
+    /// must be configured with the same cut-off (e.g. a Unix time in an
+    /// environment variable). After one max-age (400 days at most) it
+    /// rejects nothing any more and can be removed.
+    ///
+    /// [`CookieStoreBuilder::build`] refuses a cut-off later than now plus
+    /// the clock-skew allowance ([`StoreError::NotBeforeInFuture`]).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let incident = SystemTime::now() - Duration::from_secs(3600);
+    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    ///     .with_not_before(incident)
+    ///     .build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_not_before(mut self, not_before: SystemTime) -> Self {
+        self.options.not_before = Some(unix_secs(not_before));
+        self
+    }
+
+    /// Asks the application whether a session is revoked: `is_revoked(id)`
+    /// runs each time a cookie opens (after authentication and the lifetime
+    /// checks); `true` makes the load [`LoadError::Invalid`] and the session
+    /// fresh. For applications that keep their own denylist, e.g. "log out
+    /// everywhere" or a compromised account; [`Session::id`] is the id to list
+    /// (it changes on [`Session::regenerate_id`]).
+    ///
+    /// Cost: one call per request that carries a session, on the request
+    /// path inside [`CookieStore::load`]: keep it fast and non-blocking (an
+    /// in-memory set refreshed in the background, not a network round
+    /// trip). An entry is needed only until that session's expiry (at most
+    /// one max-age after it was listed), so the denylist stays bounded. It is
+    /// the one piece of server-side state this crate otherwise avoids. A
+    /// panic in the hook propagates to the caller of `load`.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use std::sync::{Arc, RwLock};
+    /// use sealed_session::{CookieStore, Keyring, LoadError, SessionId};
+    ///
+    /// let denylist: Arc<RwLock<HashSet<SessionId>>> = Arc::default();
+    /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
+    /// let list = Arc::clone(&denylist);
+    /// let store = CookieStore::builder("s", keyring)
+    ///     .with_revocation_check(move |id| list.read().is_ok_and(|set| set.contains(&id)))
+    ///     .build()?;
+    ///
+    /// let mut session = store.load(None::<&str>);
+    /// session.insert("user", "alice")?;
+    /// let cookie = store.save(&mut session)?[0].split(';').next().unwrap().to_owned();
+    /// denylist.write().unwrap().insert(session.id());
+    /// assert_eq!(store.load(Some(cookie.as_str())).load_error(), Some(LoadError::Invalid));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_revocation_check(
+        mut self,
+        is_revoked: impl Fn(SessionId) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.options.revocation = Some(RevocationCheck(Arc::new(is_revoked)));
+        self
+    }
+
     /// Checks the configuration and derives the store's subkeys.
     ///
     /// # Errors
@@ -580,6 +680,10 @@ impl CookieStoreBuilder {
         {
             return Err(StoreError::InvalidHeaderName(h.clone()));
         }
+        let latest = unix_secs(SystemTime::now()).saturating_add(o.clock_skew.as_secs());
+        if o.not_before.is_some_and(|nb| nb > latest) {
+            return Err(StoreError::NotBeforeInFuture);
+        }
         let envelope = Envelope::new(&self.keyring, name).map_err(StoreError::Key)?;
         let chunk_names = (0..max_chunks).map(|i| chunk_name(name, i)).collect();
         let attributes = attributes(o);
@@ -596,6 +700,7 @@ impl CookieStoreBuilder {
                 keyring: self.keyring,
                 max_chunks,
                 builder_options: self.options,
+                counters: Counters::default(),
             }),
         })
     }
@@ -656,6 +761,7 @@ struct Inner {
     attributes: String,
     max_chunks: usize,
     builder_options: Options,
+    counters: Counters,
 }
 
 /// Loads sessions from `Cookie` headers and saves them as `Set-Cookie`
@@ -844,6 +950,159 @@ impl CookieStore {
         self.inner.builder_options.header.as_deref()
     }
 
+    /// The store's load and save counters since it was built (see
+    /// [`StoreStats`]): export them to your metrics, and retire an old key
+    /// once `opened_with_non_primary` has stopped growing.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// store.load(None::<&str>);
+    /// assert_eq!(store.stats().loads_fresh, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> StoreStats {
+        self.inner.counters.snapshot()
+    }
+
+    /// A fresh session for a request that carried no session cookie.
+    fn fresh_load(&self, now: u64) -> Session {
+        bump(&self.inner.counters.loads_fresh);
+        event!(
+            trace,
+            cookie = self.name(),
+            "no session cookie: fresh session"
+        );
+        self.fresh(now)
+    }
+
+    /// Applies the store's revocation options to an opened session, counts
+    /// the load's outcome and falls back to a fresh session on failure.
+    /// `present` is how many of the session's cookies the request carried.
+    fn finish_load(&self, result: Result<Session, LoadError>, present: usize, now: u64) -> Session {
+        let counters = &self.inner.counters;
+        match result.and_then(|session| self.admit(session)) {
+            Ok(session) => {
+                bump(&counters.loads_opened);
+                let (key_id, primary) = session.opened_with.unwrap_or((self.inner.primary, true));
+                if !primary {
+                    bump(&counters.opened_with_non_primary);
+                }
+                event!(
+                    debug,
+                    cookie = self.name(),
+                    key_id = %key_id,
+                    primary,
+                    chunks = session.chunks_loaded,
+                    "session opened"
+                );
+                let _ = key_id;
+                session
+            }
+            Err(error) => {
+                bump(match error {
+                    LoadError::Invalid => &counters.invalid,
+                    LoadError::Expired => &counters.expired,
+                });
+                event!(
+                    debug,
+                    cookie = self.name(),
+                    outcome = %error,
+                    chunks = present,
+                    "session cookie not used: fresh session"
+                );
+                let mut session = self.fresh(now);
+                session.load_error = Some(error);
+                session.chunks_loaded = present;
+                session
+            }
+        }
+    }
+
+    /// The opt-in revocation checks, on a session that authenticated and
+    /// has not expired.
+    fn admit(&self, session: Session) -> Result<Session, LoadError> {
+        let o = &self.inner.builder_options;
+        if o.not_before
+            .is_some_and(|nb| session.payload.issued_at < nb)
+        {
+            event!(
+                debug,
+                cookie = self.name(),
+                "session issued before the not-before cut-off"
+            );
+            return Err(LoadError::Expired);
+        }
+        if let Some(check) = &o.revocation
+            && (check.0)(session.id())
+        {
+            bump(&self.inner.counters.revoked);
+            event!(
+                debug,
+                cookie = self.name(),
+                "session id revoked by the application"
+            );
+            return Err(LoadError::Invalid);
+        }
+        Ok(session)
+    }
+
+    /// [`CookieStore::plan`], counted and traced.
+    fn plan_counted(
+        &self,
+        session: &mut Session,
+        now: u64,
+        cookies: bool,
+    ) -> Result<Plan, SaveError> {
+        let counters = &self.inner.counters;
+        let reseal = session.opened_with.is_some_and(|(_, primary)| !primary);
+        let plan = self.plan(session, now, cookies);
+        match &plan {
+            Ok(Plan::Write {
+                text, chunk_lens, ..
+            }) => {
+                bump(&counters.saves);
+                if reseal {
+                    bump(&counters.resealed);
+                }
+                event!(
+                    debug,
+                    cookie = self.name(),
+                    bytes = text.len(),
+                    chunks = chunk_lens.len(),
+                    resealed = reseal,
+                    "session saved"
+                );
+                let _ = (text, chunk_lens);
+            }
+            Ok(Plan::Delete) => {
+                event!(
+                    debug,
+                    cookie = self.name(),
+                    "session emptied: cookies deleted"
+                );
+            }
+            Ok(Plan::Nothing) => {}
+            Err(SaveError::TooLarge { needed, allowed }) => {
+                bump(&counters.too_large);
+                event!(
+                    warn,
+                    cookie = self.name(),
+                    needed,
+                    allowed,
+                    "session too large to save: the client keeps its previous cookies"
+                );
+                let _ = (needed, allowed);
+            }
+            Err(error) => {
+                event!(warn, cookie = self.name(), error = %error, "session not saved");
+                let _ = error;
+            }
+        }
+        plan
+    }
+
     /// A fresh, empty session, as for a request with no cookie.
     ///
     /// ```
@@ -927,21 +1186,14 @@ impl CookieStore {
             }
         }
         if first.iter().all(Option::is_none) {
-            return self.fresh(now);
+            return self.fresh_load(now);
         }
         let mut result = self.open_chunks(&first, now);
         if duplicates && result.is_err() {
             result = self.open_chunks(&last, now);
         }
-        match result {
-            Ok(session) => session,
-            Err(reject) => {
-                let mut session = self.fresh(now);
-                session.load_error = Some(reject);
-                session.chunks_loaded = first.iter().filter(|c| c.is_some()).count();
-                session
-            }
-        }
+        let present = first.iter().filter(|c| c.is_some()).count();
+        self.finish_load(result, present, now)
     }
 
     /// The chunk index of a cookie name, if it is exactly one of ours.
@@ -966,7 +1218,12 @@ impl CookieStore {
         self.open_text(&text, count, now)
     }
 
-    fn open_text(&self, text: &str, count: usize, now: u64) -> Result<Session, LoadError> {
+    pub(crate) fn open_text(
+        &self,
+        text: &str,
+        count: usize,
+        now: u64,
+    ) -> Result<Session, LoadError> {
         let max_text = self.inner.max_chunks * MAX_COOKIE_LEN;
         let opened = self
             .inner
@@ -1000,7 +1257,25 @@ impl CookieStore {
         })
     }
 
-    fn reject(&self, _reason: Reject) -> LoadError {
+    /// The store's envelope (for the `__private` fuzz and test entry points).
+    pub(crate) fn envelope(&self) -> &Envelope {
+        &self.inner.envelope
+    }
+
+    /// The longest sealed text [`CookieStore::load`] will try to open.
+    pub(crate) fn max_text_len(&self) -> usize {
+        self.inner.max_chunks * MAX_COOKIE_LEN
+    }
+
+    fn reject(&self, reason: Reject) -> LoadError {
+        // The reason stays internal (no oracle for the client): debug logs only.
+        event!(
+            debug,
+            cookie = self.name(),
+            reason = reason.as_str(),
+            "session cookie rejected"
+        );
+        let _ = reason;
         LoadError::Invalid
     }
 
@@ -1044,7 +1319,7 @@ impl CookieStore {
         session: &mut Session,
         now: u64,
     ) -> Result<Vec<String>, SaveError> {
-        let lines = match self.plan(session, now, true)? {
+        let lines = match self.plan_counted(session, now, true)? {
             Plan::Nothing => Vec::new(),
             Plan::Delete => self.inner.deletions.clone(),
             Plan::Write {
@@ -1108,38 +1383,21 @@ impl CookieStore {
             return Ok(Plan::Nothing);
         }
         let mut payload = session.payload.clone();
-        if session.is_new || payload.expires_at == 0 || rolling_due {
+        // A destroyed session that gets new values is a new session: it must
+        // not inherit the old one's issued-at and absolute expiry.
+        if session.is_new || session.destroyed || payload.expires_at == 0 || rolling_due {
             payload.expires_at = now.checked_add(max_age).ok_or(SaveError::Encode)?;
         }
-        if session.is_new {
+        if session.destroyed {
+            payload.issued_at = now;
+        } else if session.is_new {
             payload.issued_at = payload.issued_at.min(now);
         }
         payload.idle_deadline = match o.idle_timeout {
             Some(idle) => Some(now.checked_add(idle.as_secs()).ok_or(SaveError::Encode)?),
             None => None,
         };
-        let cbor = payload.encode().map_err(|_| SaveError::Encode)?;
-        let text_len = base64_len(self.inner.envelope.sealed_len(cbor.len()));
-        let chunk_lens = if cookies {
-            self.split(text_len)?
-        } else {
-            if text_len > o.size_limit {
-                return Err(SaveError::TooLarge {
-                    needed: text_len,
-                    allowed: o.size_limit,
-                });
-            }
-            vec![text_len]
-        };
-        let count = u8::try_from(chunk_lens.len()).map_err(|_| SaveError::Encode)?;
-        let text = self
-            .inner
-            .envelope
-            .seal(&cbor, count)
-            .map_err(|e| match e {
-                crate::envelope::SealError::Random => SaveError::Random,
-                crate::envelope::SealError::Cipher => SaveError::Encode,
-            })?;
+        let (text, chunk_lens) = self.seal_payload(&payload, cookies)?;
         let cookie_max_age = payload.expires_at.saturating_sub(now);
         session.payload = payload;
         session.is_new = false;
@@ -1155,9 +1413,43 @@ impl CookieStore {
         })
     }
 
+    /// Encodes and seals `payload` under the primary key: the sealed text
+    /// and its chunk lengths (one length when `cookies` is false: header
+    /// transport). Also the benchmarks' "seal" (`__private::bench_seal`).
+    pub(crate) fn seal_payload(
+        &self,
+        payload: &Payload,
+        cookies: bool,
+    ) -> Result<(String, Vec<usize>), SaveError> {
+        let size_limit = self.inner.builder_options.size_limit;
+        let cbor = payload.encode().map_err(|_| SaveError::Encode)?;
+        let text_len = base64_len(self.inner.envelope.sealed_len(cbor.len()));
+        let chunk_lens = if cookies {
+            self.split(text_len)?
+        } else {
+            if text_len > size_limit {
+                return Err(SaveError::TooLarge {
+                    needed: text_len,
+                    allowed: size_limit,
+                });
+            }
+            vec![text_len]
+        };
+        let count = u8::try_from(chunk_lens.len()).map_err(|_| SaveError::Encode)?;
+        let text = self
+            .inner
+            .envelope
+            .seal(&cbor, count)
+            .map_err(|e| match e {
+                crate::envelope::SealError::Random => SaveError::Random,
+                crate::envelope::SealError::Cipher => SaveError::Encode,
+            })?;
+        Ok((text, chunk_lens))
+    }
+
     /// Splits `text_len` bytes of value over chunk cookies, filling each to
     /// 4096 bytes of `name=value`; checks the budget on the exact bytes.
-    fn split(&self, text_len: usize) -> Result<Vec<usize>, SaveError> {
+    pub(crate) fn split(&self, text_len: usize) -> Result<Vec<usize>, SaveError> {
         let mut lens = Vec::new();
         let mut left = text_len;
         let mut total = 0;
@@ -1204,17 +1496,9 @@ impl CookieStore {
     pub fn load_header(&self, value: Option<&str>) -> Session {
         let now = unix_secs(SystemTime::now());
         let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-            return self.fresh(now);
+            return self.fresh_load(now);
         };
-        match self.open_text(value, 1, now) {
-            Ok(session) => session,
-            Err(e) => {
-                let mut session = self.fresh(now);
-                session.load_error = Some(e);
-                session.chunks_loaded = 1;
-                session
-            }
-        }
+        self.finish_load(self.open_text(value, 1, now), 1, now)
     }
 
     /// Saves the session for header transport: one sealed value within the
@@ -1234,7 +1518,7 @@ impl CookieStore {
     /// ```
     pub fn save_header(&self, session: &mut Session) -> Result<HeaderUpdate, SaveError> {
         let now = unix_secs(SystemTime::now());
-        Ok(match self.plan(session, now, false)? {
+        Ok(match self.plan_counted(session, now, false)? {
             Plan::Nothing => HeaderUpdate::Unchanged,
             Plan::Delete => HeaderUpdate::Clear,
             Plan::Write { text, .. } => HeaderUpdate::Set(text),
