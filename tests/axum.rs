@@ -10,17 +10,18 @@
 )]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE, VARY};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use reqwest::cookie::{CookieStore as _, Jar};
 use sealed_session::axum::{Session, SessionLayer, Sessions};
 use sealed_session::{CookieStore, Keyring, LoadError, SaveError};
+
+mod integration_client;
+use integration_client::{Client, get_with_cookies, set_cookies};
 
 type HandlerResult = Result<String, (StatusCode, String)>;
 
@@ -142,88 +143,6 @@ async fn serve(app: Router) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     addr
-}
-
-struct Client {
-    http: reqwest::Client,
-    jar: Arc<Jar>,
-    base: String,
-}
-
-impl Client {
-    fn new(addr: SocketAddr) -> Self {
-        let jar = Arc::new(Jar::default());
-        let http = reqwest::Client::builder()
-            .cookie_provider(Arc::clone(&jar))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Client {
-            http,
-            jar,
-            base: format!("http://{addr}"),
-        }
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, HeaderMap, String) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        Self::parts(response).await
-    }
-
-    async fn post(&self, path: &str) -> (StatusCode, HeaderMap, String) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        Self::parts(response).await
-    }
-
-    async fn parts(response: reqwest::Response) -> (StatusCode, HeaderMap, String) {
-        let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
-        let mut headers = HeaderMap::new();
-        for (name, value) in response.headers() {
-            headers.append(
-                name.as_str().parse::<axum::http::HeaderName>().unwrap(),
-                value.as_bytes().try_into().unwrap(),
-            );
-        }
-        (status, headers, response.text().await.unwrap())
-    }
-
-    /// The `Cookie` header the jar would send now.
-    fn cookie_header(&self) -> String {
-        self.jar
-            .cookies(&self.base.parse().unwrap())
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default()
-    }
-
-    /// The names of the cookies in the jar, sorted.
-    fn cookie_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .cookie_header()
-            .split("; ")
-            .filter(|p| !p.is_empty())
-            .map(|p| p.split('=').next().unwrap().to_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-fn set_cookies(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]
@@ -383,26 +302,20 @@ async fn tampered_cookie_gives_a_fresh_session() {
     bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
     let tampered = format!("{name}={}", String::from_utf8(bytes).unwrap());
 
-    let raw = reqwest::Client::new();
     let url = format!("http://{addr}/read");
-    let read = |cookie: String| {
-        let raw = raw.clone();
-        let url = url.clone();
-        async move {
-            raw.get(url)
-                .header(COOKIE.as_str(), cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(read(cookie.clone()).await, "Some(2) new=false error=None");
+    let (_, _, body) = get_with_cookies(&url, &[&cookie]).await;
+    assert_eq!(body, "Some(2) new=false error=None");
+    let (_, headers, body) = get_with_cookies(&url, &[&tampered]).await;
     assert_eq!(
-        read(tampered).await,
+        body,
         format!("None new=true error={:?}", Some(LoadError::Invalid))
+    );
+    // The core's save clears the cookie that did not open.
+    let lines = set_cookies(&headers);
+    assert!(!lines.is_empty());
+    assert!(
+        lines.iter().all(|l| l.contains("=; Max-Age=0;")),
+        "{lines:?}"
     );
 }
 
@@ -413,16 +326,8 @@ async fn several_cookie_headers_are_all_read() {
     client.get("/count").await;
     let cookie = client.cookie_header();
     // As an HTTP/2 client may: one `Cookie` field per cookie.
-    let body = reqwest::Client::new()
-        .get(format!("http://{addr}/read"))
-        .header(COOKIE.as_str(), "theme=dark")
-        .header(COOKIE.as_str(), cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let url = format!("http://{addr}/read");
+    let (_, _, body) = get_with_cookies(&url, &["theme=dark", &cookie]).await;
     assert_eq!(body, "Some(1) new=false error=None");
 }
 
@@ -509,15 +414,8 @@ async fn several_named_sessions_are_isolated() {
         .split("; ")
         .find_map(|c| c.strip_prefix("auth="))
         .unwrap();
-    let body = reqwest::Client::new()
-        .get(format!("http://{addr}/get"))
-        .header(COOKIE.as_str(), format!("prefs={auth_value}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let prefs_cookie = format!("prefs={auth_value}");
+    let (_, _, body) = get_with_cookies(&format!("http://{addr}/get"), &[&prefs_cookie]).await;
     assert_eq!(body, "None None None None Some(Invalid)");
 
     // Destroying one leaves the other.
