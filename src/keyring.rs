@@ -518,10 +518,13 @@ impl Keyring {
     /// ```
     pub fn from_config(config: &str) -> Result<Self, ConfigError> {
         let mut pairs = Vec::new();
+        // Comments end at the end of their line, so a comma inside one
+        // does not split it into a bogus entry.
         let entries = config
-            .split(['\n', ','])
-            .map(|line| line.split('#').next().unwrap_or("").trim())
-            .filter(|line| !line.is_empty());
+            .lines()
+            .flat_map(|line| line.split('#').next().unwrap_or("").split(','))
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty());
         for (index, entry) in entries.enumerate() {
             let fail = |kind| ConfigError::new(index + 1, kind);
             pairs.push(parse_entry(entry).map_err(fail)?);

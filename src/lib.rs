@@ -9,6 +9,7 @@ mod error;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod integrations;
 mod keyring;
+mod observe;
 mod payload;
 mod rng;
 mod session;
@@ -34,6 +35,7 @@ pub use keyring::{
     Algorithm, BLOCK_KEY_LEN, KeyId, KeyPair, Keyring, MAX_HASH_KEY_LEN, MAX_KEY_PAIRS,
     MIN_HASH_KEY_LEN, UnknownAlgorithm,
 };
+pub use observe::StoreStats;
 pub use session::{DEFAULT_FLASH_BUCKET, Session, SessionId, ValueError};
 pub use store::{
     CookieStore, CookieStoreBuilder, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_SIZE_LIMIT,

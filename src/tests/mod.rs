@@ -1,2 +1,4 @@
 //! Crate-level scenario and property tests that need injected time
 //! (`load_at` / `save_at`); the public API always uses the system clock.
+
+mod rotation;
