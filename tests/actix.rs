@@ -359,3 +359,38 @@ async fn several_named_sessions_are_isolated() {
         "None None None Some(Invalid)"
     );
 }
+
+#[tokio::test]
+async fn value_and_save_errors_become_plain_500s() {
+    let server = Server::start(Some(SessionMiddleware::new(store("session"))), |config| {
+        config
+            .route("/count", web::get().to(count))
+            .route(
+                "/wrong-type",
+                web::get().to(|session: Session| async move {
+                    session.get::<String>("count").map(|v| format!("{v:?}"))
+                }),
+            )
+            .route(
+                "/too-big",
+                web::post().to(|session: Session| async move {
+                    session.insert("x", &"x".repeat(8 * 1024)).ok();
+                    session.save()?;
+                    Ok::<_, SaveError>("saved")
+                }),
+            );
+    });
+    let client = Client::new(server.addr);
+    client.get("/count").await;
+    let before = client.cookie_header();
+    for (status, headers, body) in [
+        client.get("/wrong-type").await,
+        client.post("/too-big").await,
+    ] {
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.is_empty(), "no session detail: {body:?}");
+        assert!(headers.get(SET_COOKIE).is_none());
+    }
+    assert_eq!(client.cookie_header(), before);
+    assert_eq!(client.get("/count").await.2, "2");
+}

@@ -527,3 +527,33 @@ async fn header_transport_for_clients_without_cookies() {
     assert!(response.headers().get("set-cookie").is_some());
     assert_eq!(response.text().await.unwrap(), "1");
 }
+
+#[tokio::test]
+async fn value_and_save_errors_become_plain_500s() {
+    async fn wrong_type(session: Session) -> Result<String, sealed_session::ValueError> {
+        session.get::<String>("count").map(|v| format!("{v:?}"))
+    }
+    async fn too_big(session: Session) -> Result<&'static str, SaveError> {
+        session.insert("x", &"x".repeat(8 * 1024)).ok();
+        session.save()?;
+        Ok("saved")
+    }
+    let app = Router::new()
+        .route("/count", get(count))
+        .route("/wrong-type", get(wrong_type))
+        .route("/too-big", post(too_big))
+        .layer(SessionLayer::new(store("session")));
+    let client = Client::new(serve(app).await);
+    client.get("/count").await;
+    let before = client.cookie_header();
+    for (status, headers, body) in [
+        client.get("/wrong-type").await,
+        client.post("/too-big").await,
+    ] {
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.is_empty(), "no session detail: {body:?}");
+        assert!(headers.get(SET_COOKIE).is_none());
+    }
+    assert_eq!(client.cookie_header(), before);
+    assert_eq!(client.get("/count").await.2, "2");
+}

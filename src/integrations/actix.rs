@@ -60,7 +60,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseErr
 
 use super::{Emit, MISSING};
 pub use super::{Session, Sessions};
-use crate::CookieStore;
+use crate::{CookieStore, SaveError, ValueError};
 
 /// actix-web middleware that gives every request its sessions and writes
 /// them into the response (see the [module docs](self)).
@@ -336,5 +336,62 @@ impl FromRequest for Sessions {
                 .cloned()
                 .ok_or_else(|| MissingSessionMiddleware.into()),
         )
+    }
+}
+
+/// Lets handlers use `?` on session values: a [`ValueError`] (a stored
+/// value of another type, or one serde cannot encode) becomes a plain
+/// `500 Internal Server Error` whose body carries no session detail; with
+/// the `tracing` feature it is logged (key and type names, never values).
+///
+/// ```
+/// use sealed_session::actix::Session;
+///
+/// async fn counter(session: Session) -> Result<String, sealed_session::ValueError> {
+///     let n: u32 = session.get("count")?.unwrap_or(0);
+///     session.insert("count", &(n + 1))?;
+///     Ok(format!("visit {}", n + 1))
+/// }
+/// let app = actix_web::App::new().route("/", actix_web::web::get().to(counter));
+/// # let _ = app;
+/// ```
+impl ResponseError for ValueError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        super::log_value_error(self);
+        HttpResponse::InternalServerError()
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .finish()
+    }
+}
+
+/// Lets handlers use `?` on [`Session::save`]: a [`SaveError`] becomes a
+/// plain `500 Internal Server Error` with no session detail and no
+/// `Set-Cookie` (the client keeps its cookies); with the `tracing` feature
+/// it is logged. Match on it instead to show the user a page of your own.
+///
+/// ```
+/// use sealed_session::actix::Session;
+///
+/// async fn save_now(session: Session) -> Result<&'static str, sealed_session::SaveError> {
+///     session.save()?;
+///     Ok("saved")
+/// }
+/// let app = actix_web::App::new().route("/", actix_web::web::post().to(save_now));
+/// # let _ = app;
+/// ```
+impl ResponseError for SaveError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        super::log_failure("", self);
+        HttpResponse::InternalServerError()
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .finish()
     }
 }

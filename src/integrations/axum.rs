@@ -73,7 +73,7 @@ use tower_service::Service;
 
 use super::{Emit, MISSING};
 pub use super::{Session, Sessions};
-use crate::CookieStore;
+use crate::{CookieStore, SaveError, ValueError};
 
 /// A tower [`Layer`] that gives every request its sessions and writes them
 /// into the response (see the [module docs](self)).
@@ -365,5 +365,51 @@ impl<S: Send + Sync> FromRequestParts<S> for Sessions {
             .get::<Sessions>()
             .cloned()
             .ok_or(MissingSessionLayer)
+    }
+}
+
+/// Lets handlers use `?` on session values: a [`ValueError`] (a stored
+/// value of another type, or one serde cannot encode) becomes a plain
+/// `500 Internal Server Error`. The body carries no session detail; with
+/// the `tracing` feature the error (key and type names, never values) is
+/// logged.
+///
+/// ```
+/// use sealed_session::axum::Session;
+///
+/// async fn counter(session: Session) -> Result<String, sealed_session::ValueError> {
+///     let n: u32 = session.get("count")?.unwrap_or(0);
+///     session.insert("count", &(n + 1))?;
+///     Ok(format!("visit {}", n + 1))
+/// }
+/// let app: axum::Router = axum::Router::new().route("/", axum::routing::get(counter));
+/// # let _ = app;
+/// ```
+impl IntoResponse for ValueError {
+    fn into_response(self) -> AxumResponse {
+        super::log_value_error(&self);
+        server_error::<axum::body::Body>()
+    }
+}
+
+/// Lets handlers use `?` on [`Session::save`]: a [`SaveError`] becomes a
+/// plain `500 Internal Server Error` with no session detail and no
+/// `Set-Cookie` (the client keeps its cookies); with the `tracing` feature
+/// it is logged. Match on it instead to show the user a page of your own.
+///
+/// ```
+/// use sealed_session::axum::Session;
+///
+/// async fn save_now(session: Session) -> Result<&'static str, sealed_session::SaveError> {
+///     session.save()?;
+///     Ok("saved")
+/// }
+/// let app: axum::Router = axum::Router::new().route("/", axum::routing::post(save_now));
+/// # let _ = app;
+/// ```
+impl IntoResponse for SaveError {
+    fn into_response(self) -> AxumResponse {
+        super::log_failure("", &self);
+        server_error::<axum::body::Body>()
     }
 }

@@ -789,13 +789,20 @@ pub(crate) fn finish(own: &[Session]) -> Result<Vec<Emit>, SaveError> {
 }
 
 #[allow(unused_variables)] // without the `tracing` feature nothing is logged
-fn log_failure(name: &str, error: &SaveError) {
+pub(crate) fn log_failure(name: &str, error: &SaveError) {
     #[cfg(feature = "tracing")]
     tracing::error!(
         cookie = name,
         %error,
         "sealed-session: saving the session failed; answering 500 and leaving the client's cookies unchanged"
     );
+}
+
+#[allow(unused_variables)] // without the `tracing` feature nothing is logged
+pub(crate) fn log_value_error(error: &ValueError) {
+    // The message names the key and the Rust type, never the value.
+    #[cfg(feature = "tracing")]
+    tracing::error!(%error, "sealed-session: a session value could not be read or stored; answering 500");
 }
 
 /// The `Cache-Control` value a response that sets a session cookie should
