@@ -1207,7 +1207,9 @@ fn negative_vectors(k: &Keys) -> Vec<Vector> {
     let forged_payload = base_payload("forged", &json!({"role": "admin", "user": "mallory"}))
         .encode()
         .unwrap();
-    let forgeries: [(&'static str, &str, u8, u8, &[u8], usize); 3] = [
+    // (name, description, header algorithm byte, cipher, subkey label, nonce length)
+    type Forgery = (&'static str, &'static str, u8, u8, &'static [u8], usize);
+    let forgeries: [Forgery; 3] = [
         (
             "forged-algorithm-confusion",
             "Header: algorithm 2 (XChaCha20-Poly1305) with the key id of the XAES-256-GCM pair; sealed with XChaCha20-Poly1305 under that pair's subkey derived for label XCHACHA20-POLY1305. A reader that took the algorithm from the header would open it.",
@@ -1810,6 +1812,14 @@ fn check_positive(v: &Vector) {
     );
     // The payload is canonical and reads as stated.
     let payload = Payload::decode(&cbor).unwrap();
+    // The save path itself (random nonce) splits it the same way.
+    let sealer = store_for(entry, &v.cookie_name, v.size_limit, v.clock_skew);
+    let (_, lens) = sealer.seal_payload(&payload, true).unwrap();
+    let expected_lens: Vec<usize> = cookies
+        .iter()
+        .map(|c| c.split_once('=').unwrap().1.len())
+        .collect();
+    assert_eq!(lens, expected_lens, "{}: save path split", v.name);
     assert_eq!(payload.encode().unwrap(), cbor, "{}: canonical", v.name);
     assert_eq!(
         Some(payload_json(&payload)),
