@@ -115,7 +115,7 @@ impl fmt::Display for ValueError {
             ),
             None => write!(
                 f,
-                "session value {:?}: a {} cannot be stored (serde refused it)",
+                "session value {:?}: a {} cannot be stored (serde refused it, it nests more than 31 levels deep, or a map in it repeats a key)",
                 self.key, self.type_name
             ),
         }
@@ -140,11 +140,24 @@ fn kind(v: &Value) -> &'static str {
 }
 
 fn to_value<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Value, ValueError> {
-    Value::serialized(value).map_err(|_| ValueError {
+    let refused = || ValueError {
         key: key.to_owned(),
         type_name: std::any::type_name::<T>(),
         found: None,
-    })
+    };
+    let value = Value::serialized(value).map_err(|_| refused())?;
+    // Refuse here what the strict decoder would refuse on the next request
+    // (nesting past its depth limit, a repeated map key): stored anyway, it
+    // would seal fine and then never open, a silent logout.
+    let mut probe = Payload::default();
+    probe.data.insert(String::new(), value);
+    let readable = probe
+        .encode()
+        .is_ok_and(|bytes| Payload::decode(&bytes).is_ok());
+    match probe.data.pop_first() {
+        Some((_, value)) if readable => Ok(value),
+        _ => Err(refused()),
+    }
 }
 
 fn from_value<T: DeserializeOwned>(key: &str, value: &Value) -> Result<T, ValueError> {
@@ -296,9 +309,10 @@ impl Session {
     ///
     /// # Errors
     ///
-    /// [`ValueError`] if serde cannot serialize the value (e.g. a map with
-    /// non-string keys that CBOR cannot express is fine; a failing custom
-    /// `Serialize` is not).
+    /// [`ValueError`] if serde cannot serialize the value (a failing custom
+    /// `Serialize`), or if the value could not be read back from the cookie:
+    /// containers nested more than 31 levels deep, or a map with a repeated
+    /// key. Maps with non-string keys are fine.
     ///
     /// ```
     /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(

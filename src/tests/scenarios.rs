@@ -1216,3 +1216,92 @@ fn values_keep_their_types_and_type_errors_name_the_key() {
         "no stored value in the message"
     );
 }
+
+#[test]
+fn edge_values_round_trip() {
+    use ciborium::Value;
+    use std::collections::BTreeMap;
+    let store = store("session");
+    let mut jar = Jar::new();
+    request(&store, &mut jar, T0, |s| {
+        s.insert("inf", &f64::INFINITY).unwrap();
+        s.insert("-0", &-0.0f64).unwrap();
+        s.insert("nan", &f64::NAN).unwrap();
+        s.insert("u128", &u128::MAX).unwrap();
+        s.insert("i128", &i128::MIN).unwrap();
+        s.insert("int keys", &BTreeMap::from([(-1i32, "a"), (2, "b")]))
+            .unwrap();
+        s.insert("tuple keys", &BTreeMap::from([((1u8, 2u8), "a")]))
+            .unwrap();
+        s.insert("unit", &()).unwrap();
+        s.insert("bytes", &Value::Bytes(vec![0, 255])).unwrap();
+        s.insert("tag", &Value::Tag(1, Box::new(Value::from(5))))
+            .unwrap();
+        s.insert("nul", "a\0b").unwrap();
+        s.insert("", "empty key").unwrap();
+    });
+    let s = store.load_at([jar.header()], T0 + 1);
+    assert!(!s.is_new());
+    assert_eq!(s.get::<f64>("inf").unwrap(), Some(f64::INFINITY));
+    assert!(s.get::<f64>("-0").unwrap().unwrap().is_sign_negative());
+    assert!(s.get::<f64>("nan").unwrap().unwrap().is_nan());
+    assert_eq!(s.get::<u128>("u128").unwrap(), Some(u128::MAX));
+    assert_eq!(s.get::<i128>("i128").unwrap(), Some(i128::MIN));
+    assert_eq!(
+        s.get::<BTreeMap<i32, String>>("int keys").unwrap().unwrap(),
+        BTreeMap::from([(-1, "a".to_owned()), (2, "b".to_owned())])
+    );
+    assert_eq!(
+        s.get::<BTreeMap<(u8, u8), String>>("tuple keys")
+            .unwrap()
+            .unwrap(),
+        BTreeMap::from([((1, 2), "a".to_owned())])
+    );
+    assert_eq!(s.get::<()>("unit").unwrap(), Some(()));
+    assert_eq!(
+        s.get::<Value>("bytes").unwrap(),
+        Some(Value::Bytes(vec![0, 255]))
+    );
+    assert_eq!(
+        s.get::<Value>("tag").unwrap(),
+        Some(Value::Tag(1, Box::new(Value::from(5))))
+    );
+    assert_eq!(s.get::<String>("nul").unwrap().unwrap(), "a\0b");
+    assert_eq!(s.get::<String>("").unwrap().unwrap(), "empty key");
+}
+
+#[test]
+fn values_a_cookie_could_not_carry_back_are_refused_at_insert() {
+    // Values the strict decoder refuses must be refused when stored, else
+    // they seal fine and never open again: a silent logout.
+    use ciborium::Value;
+    fn nested(levels: usize) -> Value {
+        (0..levels).fold(Value::Null, |v, _| Value::Array(vec![v]))
+    }
+    let store = store("session");
+    let mut jar = Jar::new();
+    logged_in(&store, &mut jar, T0);
+    let mut s = store.load_at([jar.header()], T0 + 1);
+    s.insert("deep", &nested(31)).unwrap();
+    s.add_flash(&nested(31)).unwrap();
+    let deeper = nested(32);
+    let repeated = Value::Map(vec![
+        (Value::from("a"), Value::from(1)),
+        (Value::from("a"), Value::from(2)),
+    ]);
+    for bad in [&deeper, &repeated, &Value::Array(vec![repeated.clone()])] {
+        let err = s.insert("bad", bad).unwrap_err();
+        assert_eq!(err.key(), "bad");
+        assert!(err.to_string().contains("cannot be stored"), "{err}");
+        assert_eq!(s.add_flash_to("bucket", bad).unwrap_err().key(), "bucket");
+    }
+    assert!(!s.contains_key("bad"));
+    let lines = store.save_at(&mut s, T0 + 1).unwrap();
+    jar.apply(&lines);
+    let mut reloaded = store.load_at([jar.header()], T0 + 2);
+    assert_eq!(reloaded.load_error(), None);
+    assert_eq!(reloaded.get::<Value>("deep").unwrap(), Some(nested(31)));
+    assert_eq!(reloaded.flashes::<Value>().unwrap(), [nested(31)]);
+    assert!(reloaded.flashes_from::<Value>("bucket").unwrap().is_empty());
+    assert_eq!(reloaded.get::<String>("user").unwrap().unwrap(), "alice");
+}
