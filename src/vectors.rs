@@ -1127,6 +1127,9 @@ fn negative_vectors(k: &Keys) -> Vec<Vector> {
         text_len > MAX_COOKIE_LEN && text_len < MAX_COOKIE_LEN + 16,
         "{text_len}"
     );
+    let larger = store_for(&keys, NAME, DEFAULT_SIZE_LIMIT, SKEW);
+    let header = v.cookie_header.as_deref().unwrap();
+    assert_eq!(larger.load_at([header], NOW).load_error(), None);
     out.push(v);
     out.push(intended(
         neg("empty-value", "A `session` cookie with an empty value.").header(cookie("")),
