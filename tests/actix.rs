@@ -394,3 +394,16 @@ async fn value_and_save_errors_become_plain_500s() {
     assert_eq!(client.cookie_header(), before);
     assert_eq!(client.get("/count").await.2, "2");
 }
+
+#[tokio::test]
+async fn optional_session_is_none_without_the_middleware() {
+    let server = Server::start(None, |config| {
+        config.route(
+            "/",
+            web::get().to(|session: Option<Session>| async move {
+                session.map_or("none".to_owned(), |s| s.name().to_owned())
+            }),
+        );
+    });
+    assert_eq!(Client::new(server.addr).get("/").await.2, "none");
+}

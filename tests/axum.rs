@@ -557,3 +557,19 @@ async fn value_and_save_errors_become_plain_500s() {
     assert_eq!(client.cookie_header(), before);
     assert_eq!(client.get("/count").await.2, "2");
 }
+
+#[tokio::test]
+async fn optional_session_is_none_without_the_layer() {
+    async fn page(session: Option<Session>) -> String {
+        session.map_or("none".into(), |s| s.name().to_owned())
+    }
+    let app = Router::new()
+        .route(
+            "/with",
+            get(page).layer(SessionLayer::new(store("session"))),
+        )
+        .route("/without", get(page));
+    let client = Client::new(serve(app).await);
+    assert_eq!(client.get("/with").await.2, "session");
+    assert_eq!(client.get("/without").await.2, "none");
+}

@@ -16,7 +16,9 @@
 //! without any `Set-Cookie`, so the client keeps its previous cookies; with
 //! the `tracing` feature the failure is logged. Call [`Session::save`] in
 //! the handler to handle that error yourself. A handler asking for a session
-//! without the middleware gets a `500` whose body says what to fix.
+//! without the middleware gets a `500` whose body says what to fix
+//! (`Option<Session>` gives `None` instead). As in axum, a request whose
+//! handler never uses the session does not load, renew or re-seal it.
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer, web};

@@ -20,7 +20,12 @@
 //! [`Session::save`] in the handler.
 //!
 //! A handler that asks for a session on a route without the layer gets a
-//! `500` whose body says so ("is `SessionLayer` installed on this route?").
+//! `500` whose body says so ("is `SessionLayer` installed on this route?");
+//! `Option<Session>` gives `None` there instead.
+//!
+//! Loading is lazy: a request whose handler never uses the session costs
+//! no cryptography, and its cookies are left alone (no re-seal under a newer
+//! key, no idle or rolling renewal: those happen on requests that use it).
 //!
 //! With [header transport](crate::CookieStoreBuilder::with_header_transport),
 //! a request carrying the store's header (empty on a client's first request)
@@ -63,7 +68,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::response::{IntoResponse, Response as AxumResponse};
 use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
 use http::request::Parts;
@@ -353,6 +358,35 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
             .get::<Sessions>()
             .and_then(Sessions::primary)
             .ok_or(MissingSessionLayer)
+    }
+}
+
+/// `Option<Session>`: `None` when no [`SessionLayer`] ran for the request,
+/// for handlers shared between routes with and without sessions.
+///
+/// ```
+/// use sealed_session::axum::Session;
+///
+/// async fn page(session: Option<Session>) -> String {
+///     match session {
+///         Some(session) => format!("session {}", session.id()),
+///         None => "no sessions on this route".into(),
+///     }
+/// }
+/// let app: axum::Router = axum::Router::new().route("/", axum::routing::get(page));
+/// # let _ = app;
+/// ```
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Session {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Sessions>()
+            .and_then(Sessions::primary))
     }
 }
 
