@@ -106,6 +106,15 @@ pub enum StoreError {
     },
     /// The header name for header transport is not a valid token.
     InvalidHeaderName(String),
+    /// [`CookieStore::for_name`]: one name is a chunk name of the other
+    /// (`auth` and `auth.1`), so each store's saves would overwrite or
+    /// delete the other's cookies.
+    NameCollision {
+        /// The name asked for.
+        name: String,
+        /// The existing store's name.
+        other: String,
+    },
     /// The not-before cut-off ([`CookieStoreBuilder::with_not_before`]) is
     /// later than now plus the clock-skew allowance: it would log out every
     /// session issued until then, including the ones created meanwhile.
@@ -152,6 +161,10 @@ impl fmt::Display for StoreError {
             StoreError::InvalidHeaderName(name) => {
                 write!(f, "header name {name:?} is not a valid token")
             }
+            StoreError::NameCollision { name, other } => write!(
+                f,
+                "cookie name {name:?} collides with {other:?}: one is a chunk cookie name of the other"
+            ),
             StoreError::NotBeforeInFuture => f.write_str(
                 "the not-before cut-off is in the future; it would reject every session issued until then",
             ),
@@ -711,6 +724,19 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
+/// Whether `name` is the name of a chunk (index 1 or more) of `base`.
+fn is_chunk_of(name: &str, base: &str) -> bool {
+    name.strip_prefix(base)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(|index| {
+            index
+                .parse::<usize>()
+                .ok()
+                .filter(|i| *i > 0 && i.to_string() == index)
+        })
+        .is_some()
+}
+
 fn chunk_name(name: &str, index: usize) -> String {
     if index == 0 {
         name.to_owned()
@@ -880,18 +906,30 @@ impl CookieStore {
     ///
     /// # Errors
     ///
-    /// As [`CookieStoreBuilder::build`] (e.g. an invalid name).
+    /// As [`CookieStoreBuilder::build`] (e.g. an invalid name), and
+    /// [`StoreError::NameCollision`] when one name is a chunk cookie name of
+    /// the other (`auth` and `auth.1`).
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
     /// let auth = sealed_session::CookieStore::new("auth", keyring)?;
     /// let prefs = auth.for_name("prefs")?;
     /// assert_eq!(prefs.name(), "prefs");
+    /// assert!(auth.for_name("auth.1").is_err()); // the name of auth's second chunk
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn for_name(&self, name: impl Into<String>) -> Result<CookieStore, StoreError> {
+        let name = name.into();
+        // `auth.1` beside `auth`: each save deletes the other's cookie and
+        // each load sees a chunk too many, so both sessions keep ending.
+        if is_chunk_of(&name, self.name()) || is_chunk_of(self.name(), &name) {
+            return Err(StoreError::NameCollision {
+                name,
+                other: self.name().to_owned(),
+            });
+        }
         CookieStoreBuilder {
-            name: name.into(),
+            name,
             keyring: Arc::clone(&self.inner.keyring),
             options: self.inner.builder_options.clone(),
         }

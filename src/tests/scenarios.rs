@@ -1305,3 +1305,28 @@ fn values_a_cookie_could_not_carry_back_are_refused_at_insert() {
     assert!(reloaded.flashes_from::<Value>("bucket").unwrap().is_empty());
     assert_eq!(reloaded.get::<String>("user").unwrap().unwrap(), "alice");
 }
+
+#[test]
+fn for_name_refuses_a_name_that_is_a_chunk_of_the_other() {
+    let auth = store("auth");
+    for name in ["auth.1", "auth.2", "auth.254"] {
+        assert_eq!(
+            auth.for_name(name).unwrap_err(),
+            StoreError::NameCollision {
+                name: name.to_owned(),
+                other: "auth".to_owned()
+            }
+        );
+    }
+    let chunk = store("auth.1");
+    assert!(matches!(
+        chunk.for_name("auth"),
+        Err(StoreError::NameCollision { .. })
+    ));
+    // Look-alikes that are never chunk names are fine.
+    for name in [
+        "auth.01", "auth.0", "auth.x", "auth2", "auth.1.1", "auth", "au",
+    ] {
+        assert!(auth.for_name(name).is_ok(), "{name}");
+    }
+}
