@@ -268,8 +268,12 @@ fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
             headers.insert(name, value);
         }
     }
-    let existing = headers.get(CACHE_CONTROL).and_then(|v| v.to_str().ok());
-    if let Some(value) = super::private_cache_control(existing) {
+    // Several fields are one comma-separated list (RFC 9110 §5.3).
+    let existing: Vec<&str> = headers
+        .get_all(CACHE_CONTROL)
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if let Some(value) = super::private_cache_control(Some(&existing.join(", "))) {
         headers.insert(CACHE_CONTROL, HeaderValue::try_from(value).map_err(drop)?);
     }
     for field in vary {

@@ -868,6 +868,11 @@ mod tests {
             private_cache_control(Some("max-age=60")).as_deref(),
             Some("private, max-age=60")
         );
+        assert_eq!(private_cache_control(Some("public, no-store")), None);
+        assert_eq!(
+            private_cache_control(Some("public, , must-revalidate")).as_deref(),
+            Some("private, must-revalidate")
+        );
     }
 
     #[test]
