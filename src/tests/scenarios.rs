@@ -1330,3 +1330,23 @@ fn for_name_refuses_a_name_that_is_a_chunk_of_the_other() {
         assert!(auth.for_name(name).is_ok(), "{name}");
     }
 }
+
+#[test]
+fn a_zero_max_age_override_expires_the_session_at_once() {
+    let store = store("session");
+    let mut jar = Jar::new();
+    logged_in(&store, &mut jar, T0);
+    let (_, lines) = request(&store, &mut jar, T0 + 1, |s| {
+        s.set_max_age(Duration::ZERO);
+    });
+    let cookie = parse(&lines[0]);
+    assert!(!cookie.value.is_empty(), "a sealed value...");
+    assert_eq!(cookie.max_age, Some(0), "...that the browser drops at once");
+    assert!(jar.0.is_empty());
+    let mut replayed = Jar::new();
+    replayed.0.insert("session".into(), parse(&lines[0]).value);
+    assert_eq!(
+        store.load_at([replayed.header()], T0 + 2).load_error(),
+        Some(LoadError::Expired)
+    );
+}
