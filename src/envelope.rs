@@ -87,6 +87,32 @@ struct SealKey {
     cipher: Cipher,
 }
 
+/// Room for the associated data of any cookie name a store accepts (label,
+/// the longest header, name length, a 128-byte name): built on the stack,
+/// so sealing and opening allocate nothing for it.
+const AAD_INLINE: usize = 192;
+
+/// The associated data bytes (the layout is above [`Envelope::seal_with_nonce`]).
+enum Aad {
+    Inline {
+        buf: [u8; AAD_INLINE],
+        len: usize,
+    },
+    /// Only for names longer than a store allows (`Envelope` itself takes any).
+    Heap(Vec<u8>),
+}
+
+impl std::ops::Deref for Aad {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Aad::Inline { buf, len } => buf.get(..*len).unwrap_or_default(),
+            Aad::Heap(v) => v,
+        }
+    }
+}
+
 /// What opening returns: the plaintext payload and which key opened it.
 pub(crate) struct Opened {
     pub(crate) payload: Zeroizing<Vec<u8>>,
@@ -238,15 +264,23 @@ impl Envelope {
         Ok(URL_SAFE_NO_PAD.encode(&out))
     }
 
-    fn aad(&self, header: &[u8]) -> Vec<u8> {
+    fn aad(&self, header: &[u8]) -> Aad {
         let name = self.name.as_bytes();
-        let name_len = u16::try_from(name.len()).unwrap_or(u16::MAX);
-        let mut aad = Vec::with_capacity(AAD_LABEL.len() + header.len() + 2 + name.len());
-        aad.extend_from_slice(AAD_LABEL);
-        aad.extend_from_slice(header);
-        aad.extend_from_slice(&name_len.to_be_bytes());
-        aad.extend_from_slice(name);
-        aad
+        let name_len = u16::try_from(name.len()).unwrap_or(u16::MAX).to_be_bytes();
+        let parts: [&[u8]; 4] = [AAD_LABEL, header, &name_len, name];
+        let len = parts.iter().map(|p| p.len()).sum();
+        if len > AAD_INLINE {
+            return Aad::Heap(parts.concat());
+        }
+        let mut buf = [0u8; AAD_INLINE];
+        let mut at = 0;
+        for part in parts {
+            if let Some(dst) = buf.get_mut(at..at + part.len()) {
+                dst.copy_from_slice(part);
+            }
+            at += part.len();
+        }
+        Aad::Inline { buf, len }
     }
 
     /// Opens the base64url text of a value that arrived in `chunks` cookies.

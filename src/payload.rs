@@ -87,10 +87,7 @@ impl Payload {
 
     /// Decodes strictly; any deviation from the schema is an error.
     pub(crate) fn decode(input: &[u8]) -> Result<Payload, Malformed> {
-        let mut r = Reader {
-            dec: Decoder::from(input),
-            input,
-        };
+        let mut r = Reader { input, pos: 0 };
         let fields = match r.header()? {
             Header::Map(Some(n)) if n <= 7 => n,
             _ => return Err(Malformed),
@@ -125,44 +122,119 @@ impl Payload {
             }
         }
         let required = (1 << K_ISSUED_AT) | (1 << K_EXPIRES_AT) | (1 << K_ID) | (1 << K_DATA);
-        if seen & required != required || r.remaining() != 0 {
+        // One encoding per payload: the encoder omits an empty flash map, and
+        // never writes an expiry before the issue time.
+        let empty_flashes = seen & (1 << K_FLASHES) != 0 && p.flashes.is_empty();
+        if seen & required != required
+            || r.remaining() != 0
+            || empty_flashes
+            || p.expires_at < p.issued_at
+        {
             return Err(Malformed);
         }
         Ok(p)
     }
 }
 
+/// The first `N` bytes of `bytes` as an array (a big-endian argument).
+fn be<const N: usize>(bytes: &[u8]) -> Result<[u8; N], Malformed> {
+    bytes
+        .get(..N)
+        .and_then(|b| b.try_into().ok())
+        .ok_or(Malformed)
+}
+
 /// The payload is not valid. Carries no detail by design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Malformed;
 
+/// A cursor over the input. Heads with an integer argument (majors 0 to 6)
+/// are parsed here, straight from the slice; major 7 (simple values and
+/// floats) goes through `ciborium-ll`. Strings are copied once out of the
+/// input, never through a zero-filled buffer.
 struct Reader<'a> {
-    dec: Decoder<&'a [u8]>,
     input: &'a [u8],
+    pos: usize,
 }
 
-impl Reader<'_> {
-    fn remaining(&mut self) -> usize {
-        self.input.len().saturating_sub(self.dec.offset())
+/// The length of the preferred (shortest) head for argument `n` (RFC 8949
+/// §4.2.1), as `ciborium-ll`'s encoder writes it.
+fn preferred_head_len(n: u64) -> usize {
+    match n {
+        0..24 => 1,
+        24..=0xff => 2,
+        0x100..=0xffff => 3,
+        0x1_0000..=0xffff_ffff => 5,
+        _ => 9,
+    }
+}
+
+impl<'a> Reader<'a> {
+    fn remaining(&self) -> usize {
+        self.input.len().saturating_sub(self.pos)
+    }
+
+    /// The next `len` input bytes, consumed.
+    fn take(&mut self, len: usize) -> Result<&'a [u8], Malformed> {
+        let end = self.pos.checked_add(len).ok_or(Malformed)?;
+        let bytes = self.input.get(self.pos..end).ok_or(Malformed)?;
+        self.pos = end;
+        Ok(bytes)
     }
 
     /// The next header, which must use the preferred (shortest) encoding, so
-    /// that equal values have equal bytes.
+    /// that equal values have equal bytes. Indefinite lengths, breaks and
+    /// reserved additional information are rejected.
     fn header(&mut self) -> Result<Header, Malformed> {
-        let start = self.dec.offset();
-        let header = self.dec.pull().map_err(|_| Malformed)?;
+        let rest = self.input.get(self.pos..).ok_or(Malformed)?;
+        let (&initial, after) = rest.split_first().ok_or(Malformed)?;
+        let (major, info) = (initial >> 5, initial & 0x1f);
+        if major == 7 {
+            return self.simple_or_float(rest);
+        }
+        let (arg, head_len) = match info {
+            0..24 => (u64::from(info), 1),
+            24 => (u64::from(*after.first().ok_or(Malformed)?), 2),
+            25 => (u64::from(u16::from_be_bytes(be(after)?)), 3),
+            26 => (u64::from(u32::from_be_bytes(be(after)?)), 5),
+            27 => (u64::from_be_bytes(be(after)?), 9),
+            _ => return Err(Malformed),
+        };
+        if head_len != preferred_head_len(arg) {
+            return Err(Malformed);
+        }
+        self.pos += head_len;
+        let len = || usize::try_from(arg).map_err(|_| Malformed);
+        Ok(match major {
+            0 => Header::Positive(arg),
+            1 => Header::Negative(arg),
+            2 => Header::Bytes(Some(len()?)),
+            3 => Header::Text(Some(len()?)),
+            4 => Header::Array(Some(len()?)),
+            5 => Header::Map(Some(len()?)),
+            _ => Header::Tag(arg),
+        })
+    }
+
+    /// A major-7 head (`rest` starts with it), decoded by `ciborium-ll` and
+    /// checked against its own preferred encoding (shortest lossless float).
+    fn simple_or_float(&mut self, rest: &[u8]) -> Result<Header, Malformed> {
+        let mut dec = Decoder::from(rest);
+        let header = dec.pull().map_err(|_| Malformed)?;
         let mut buf = [0u8; 9];
         let mut w: &mut [u8] = &mut buf;
         Encoder::from(&mut w).push(header).map_err(|_| Malformed)?;
         let preferred = 9 - w.len();
-        if self.dec.offset() - start != preferred {
+        if dec.offset() != preferred {
             return Err(Malformed);
         }
+        self.pos += preferred;
         Ok(header)
     }
 
     fn read_exact(&mut self, out: &mut [u8]) -> Result<(), Malformed> {
-        ciborium_io::Read::read_exact(&mut self.dec, out).map_err(|_| Malformed)
+        out.copy_from_slice(self.take(out.len())?);
+        Ok(())
     }
 
     fn uint(&mut self) -> Result<u64, Malformed> {
@@ -175,16 +247,14 @@ impl Reader<'_> {
     /// Reads `len` bytes, after checking they are there: a declared length
     /// never causes an allocation larger than the input.
     fn bytes(&mut self, len: usize) -> Result<Vec<u8>, Malformed> {
-        if len > self.remaining() {
-            return Err(Malformed);
-        }
-        let mut out = vec![0u8; len];
-        self.read_exact(&mut out)?;
-        Ok(out)
+        Ok(self.take(len)?.to_vec())
     }
 
     fn text(&mut self, len: usize) -> Result<String, Malformed> {
-        String::from_utf8(self.bytes(len)?).map_err(|_| Malformed)
+        let bytes = self.take(len)?;
+        Ok(std::str::from_utf8(bytes)
+            .map_err(|_| Malformed)?
+            .to_owned())
     }
 
     /// A map with text keys in strictly ascending order (so no duplicates).
@@ -197,17 +267,16 @@ impl Reader<'_> {
             _ => return Err(Malformed),
         };
         let mut map = BTreeMap::new();
-        let mut last: Option<String> = None;
         for _ in 0..n {
             let key = match self.header()? {
                 Header::Text(Some(len)) => self.text(len)?,
                 _ => return Err(Malformed),
             };
-            if last.as_ref().is_some_and(|l| *l >= key) {
+            // Strictly after the map's greatest key so far (no duplicates).
+            if map.last_key_value().is_some_and(|(last, _)| *last >= key) {
                 return Err(Malformed);
             }
             let value = item(self)?;
-            last = Some(key.clone());
             map.insert(key, value);
         }
         Ok(map)
@@ -250,9 +319,9 @@ impl Reader<'_> {
                 let mut entries = Vec::new();
                 let mut key_spans = Vec::new();
                 for _ in 0..n {
-                    let start = self.dec.offset();
+                    let start = self.pos;
                     let key = self.value(depth + 1)?;
-                    key_spans.push((start, self.dec.offset()));
+                    key_spans.push((start, self.pos));
                     entries.push((key, self.value(depth + 1)?));
                 }
                 self.reject_duplicate_keys(&mut key_spans)?;
