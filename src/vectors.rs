@@ -51,7 +51,7 @@ const COMMAND: &str = "REGENERATE_TEST_VECTORS=1 cargo test --all-features --lib
 const FROZEN: [(&str, &str); 3] = [
     (
         "positive.json",
-        "e6148834b7e72a02637fb0f3f3a2fbb2deb6f490fafadbedcf0e9d288f6d7acc",
+        "c072798f139df87cba37287f87d9e75675a40f942c24045c59eb02169d012b7c",
     ),
     (
         "chunked.json",
@@ -59,7 +59,7 @@ const FROZEN: [(&str, &str); 3] = [
     ),
     (
         "negative.json",
-        "188dff12afb1c9e7ce78c3695fee17aaae2033ea40b107cc2f51a7d2b42456d6",
+        "6273f040fc263af89f01fdcbf943c1acc70706555b4ab10907f2beceff7d4f56",
     ),
 ];
 
@@ -919,15 +919,29 @@ fn positive_vectors(k: &Keys) -> Vec<Vector> {
         .sealed(&base_payload(name, &json!({"user": "frank"}))),
     );
 
-    let name = "lifetimes-at-clock-skew-boundary";
+    let name = "issued-at-at-clock-skew-boundary";
     let mut p = base_payload(name, &json!({"user": "grace"}));
     p.issued_at = NOW + SKEW;
+    p.expires_at = NOW + SKEW + 3600;
+    out.push(
+        Gen::new(
+            name,
+            "Still opens: issued-at = now + skew (from the future only when issued-at > now + skew).",
+            &[k.xaes.as_str()],
+            &k.xaes,
+        )
+        .sealed(&p),
+    );
+
+    let name = "expires-at-at-clock-skew-boundary";
+    let mut p = base_payload(name, &json!({"user": "grace"}));
+    p.issued_at = NOW - 7200;
     p.expires_at = NOW - SKEW;
     p.idle_deadline = Some(NOW - SKEW);
     out.push(
         Gen::new(
             name,
-            "Still opens: issued-at = now + skew, expires-at = idle-deadline = now - skew (expired only when now > deadline + skew; from the future only when issued-at > now + skew).",
+            "Still opens: expires-at = idle-deadline = now - skew (expired only when now > deadline + skew).",
             &[k.xaes.as_str()],
             &k.xaes,
         )
@@ -1685,6 +1699,20 @@ fn bad_payloads() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         "cbor-empty-flash-bucket",
         "A flash bucket with an empty array (buckets are omitted when empty).",
         top(&empty_bucket),
+    );
+    let mut empty_flashes = f();
+    empty_flashes.push((6, map(&[])));
+    add(
+        "cbor-empty-flashes-map",
+        "Key 6 present with an empty map (the flashes field is omitted when empty: one encoding per payload).",
+        top(&empty_flashes),
+    );
+    let mut backwards = f();
+    backwards[1].1 = uint(ISSUED - 1);
+    add(
+        "cbor-expires-before-issued",
+        "expires-at is one second before issued-at.",
+        top(&backwards),
     );
     let mut negative = f();
     negative[0].1 = vec![0x20];
