@@ -235,7 +235,10 @@ fn run(command: Command) -> Result<u8, Fail> {
         } => {
             let mut file = KeyFile::read(&keys, in_place)?;
             let dropped = file.keep(usize::from(keep));
-            let summary = format!("retired {dropped} key(s)");
+            let summary = format!(
+                "retired {dropped} old key{}",
+                if dropped == 1 { "" } else { "s" }
+            );
             finish(&keys, &file, in_place, &summary)
         }
         Command::Check { source } => {
@@ -252,9 +255,15 @@ fn run(command: Command) -> Result<u8, Fail> {
                 } else {
                     "opens only"
                 };
-                let _ = writeln!(text, "{:<6} {id}  {alg:<19} {mode:<10} {role}", index + 1);
+                // `Algorithm`'s Display ignores width: pad its name.
+                let _ = writeln!(
+                    text,
+                    "{:<6} {id}  {:<19} {mode:<10} {role}",
+                    index + 1,
+                    alg.name()
+                );
             }
-            let _ = writeln!(text, "{} entries; OK", keyring.len());
+            let _ = writeln!(text, "{}; OK", entries(keyring.len()));
             out(&text)?;
             Ok(0)
         }
@@ -282,11 +291,19 @@ fn finish(path: &Path, file: &KeyFile, in_place: bool, summary: &str) -> Result<
         .next()
         .ok_or_else(|| Fail::keys("the rotated key list is empty"))?;
     out(&format!(
-        "{}: {summary}; {} entries, primary {id} ({alg})\n",
+        "{}: {summary}; {}, primary {id} ({alg})\n",
         path.display(),
-        keyring.len()
+        entries(keyring.len())
     ))?;
     Ok(0)
+}
+
+fn entries(n: usize) -> String {
+    if n == 1 {
+        "1 entry".to_owned()
+    } else {
+        format!("{n} entries")
+    }
 }
 
 fn out(text: &str) -> Result<(), Fail> {
