@@ -1,0 +1,174 @@
+// Browser end-to-end test of the sealed-session demo, in Debian's headless
+// Chromium driven by playwright-core (no browser download).
+//
+//   node browser.mjs http://127.0.0.1:PORT/
+//
+// The demo must run with a cookie budget of 12 KiB (`--cookie-budget 12288`)
+// so the session can span three cookies. tests/e2e_browser.rs starts it.
+// Writes a screenshot of the logged-in page to $ARTIFACTS/demo.png
+// (default e2e/artifacts/), and to ../docs/demo.png when UPDATE_DOCS=1.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const base = new URL(process.argv[2] ?? process.env.DEMO_URL ?? 'http://127.0.0.1:3000/');
+const artifacts = process.env.ARTIFACTS ?? join(here, 'artifacts');
+const log = (...args) => console.error('[browser]', ...args);
+
+const COOKIE = 'session';
+const isSessionCookie = (c) => c.name === COOKIE || c.name.startsWith(`${COOKIE}.`);
+const chunkIndex = (name) => (name === COOKIE ? 0 : Number(name.slice(COOKIE.length + 1)));
+
+const userDataDir = mkdtempSync(join(process.env.BROWSER_TMP ?? tmpdir(), 'chromium-profile-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  // Without the background-networking flags Chromium keeps calling home,
+  // which this loopback-only test must not do.
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+  viewport: { width: 960, height: 720 },
+  deviceScaleFactor: 1,
+});
+
+async function sessionCookies() {
+  const cookies = (await context.cookies(base.href)).filter(isSessionCookie);
+  return cookies.sort((a, b) => chunkIndex(a.name) - chunkIndex(b.name));
+}
+
+async function expectChunks(count, when) {
+  const cookies = await sessionCookies();
+  const expected = Array.from({ length: count }, (_, i) => (i === 0 ? COOKIE : `${COOKIE}.${i}`));
+  assert.deepEqual(cookies.map((c) => c.name), expected, `cookies ${when}`);
+  for (const c of cookies) {
+    assert.equal(c.httpOnly, true, `${c.name} HttpOnly ${when}`);
+    assert.equal(c.sameSite, 'Lax', `${c.name} SameSite ${when}`);
+    assert.equal(c.path, '/', `${c.name} Path ${when}`);
+    assert.equal(c.domain, base.hostname, `${c.name} host-only ${when}`);
+    // The demo speaks plain HTTP, so its cookies are not Secure (see
+    // examples/demo.rs); every chunk has a Max-Age, i.e. an expiry.
+    assert.equal(c.secure, false, `${c.name} Secure ${when}`);
+    assert.ok(c.expires > Date.now() / 1000, `${c.name} expires ${when}`);
+  }
+  log(`${when}: ${cookies.map((c) => `${c.name} (${c.value.length} B)`).join(', ') || 'none'}`);
+  return cookies;
+}
+
+const page = await context.newPage();
+const text = async (selector) => (await page.locator(selector).innerText()).trim();
+const pathOf = () => new URL(page.url()).pathname;
+
+try {
+  // Anonymous: the index sends us to the login page.
+  await page.goto(new URL('/', base).href);
+  assert.equal(pathOf(), '/login');
+
+  // Register, then log in.
+  await page.click('text=No account yet? Register');
+  assert.equal(pathOf(), '/register');
+  await page.fill('input[name=username]', 'alice');
+  await page.fill('input[name=password]', 'correct horse battery');
+  await Promise.all([page.waitForURL('**/login'), page.click('button[type=submit]')]);
+  assert.match(await text('.flash'), /Account created for alice/);
+
+  await page.fill('input[name=username]', 'alice');
+  await page.fill('input[name=password]', 'correct horse battery');
+  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('button[type=submit]')]);
+  assert.equal(await text('h1'), 'Hello, alice');
+  assert.equal(await text('.flash'), 'Welcome back, alice');
+  await expectChunks(1, 'after login');
+
+  // The flash shows once.
+  await page.reload();
+  assert.equal(await page.locator('.flash').count(), 0, 'flash shown twice');
+
+  // A few short notes, and the screenshot of the logged-in page.
+  for (const note of [
+    'The whole session lives in these cookies, sealed with XAES-256-GCM.',
+    'Three instances behind nginx share it: they only share SESSION_KEYS.',
+    'Add long notes to watch it spread over more cookies.',
+  ]) {
+    await page.fill('textarea[name=note]', note);
+    await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('text=Add note')]);
+  }
+  await page.reload();
+  assert.equal(await page.locator('ol.notes li').count(), 3);
+  mkdirSync(artifacts, { recursive: true });
+  const shot = join(artifacts, 'demo.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  log(`screenshot: ${shot}`);
+  if (process.env.UPDATE_DOCS === '1') {
+    const docs = join(here, '..', 'docs', 'demo.png');
+    mkdirSync(dirname(docs), { recursive: true });
+    copyFileSync(shot, docs);
+    log(`screenshot copied to ${docs}`);
+  }
+
+  // Long notes until the session spans three cookies.
+  let n = 0;
+  while ((await sessionCookies()).length < 3) {
+    assert.ok(n < 40, 'the session never reached three cookies');
+    const note = `long note ${n}: ` + 'sealed sessions travel in cookies. '.repeat(40);
+    await page.fill('textarea[name=note]', note.slice(0, 1500));
+    await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('text=Add note')]);
+    n += 1;
+  }
+  await page.reload();
+  const three = await expectChunks(3, 'after the long notes');
+  assert.equal(await text('#cookie-count'), '3');
+  const sealed = Number(await text('#sealed-len'));
+  assert.equal(sealed, three.reduce((sum, c) => sum + c.value.length, 0), 'sealed size shown');
+  assert.equal(await page.locator('ol.notes li').count(), 3 + n);
+  await page.screenshot({ path: join(artifacts, 'demo-three-cookies.png'), fullPage: true });
+
+  // Shrink the session: the stale chunks are deleted.
+  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('text=Clear notes')]);
+  assert.equal(await text('.flash'), 'Notes cleared');
+  await expectChunks(1, 'after clearing the notes');
+  await page.reload();
+  assert.equal(await page.locator('ol.notes li').count(), 0);
+  assert.equal(await text('#cookie-count'), '1');
+
+  // A forged cross-form POST (no CSRF token) is refused.
+  const forged = await page.request.post(new URL('/notes', base).href, {
+    form: { note: 'forged' },
+    maxRedirects: 0,
+  });
+  assert.equal(forged.status(), 403);
+
+  // Logout: the session's cookies go away.
+  await Promise.all([page.waitForURL('**/login'), page.click('text=Log out')]);
+  assert.equal(await text('.flash'), 'Logged out');
+  const after = await sessionCookies();
+  assert.ok(after.every((c) => c.name === COOKIE), 'no chunk cookie after logout');
+  // What may remain is a one-cookie anonymous session for the login form's
+  // CSRF secret: it holds no user.
+  const who = await (await page.request.get(new URL('/whoami', base).href)).json();
+  assert.equal(who.user, null, 'logged out');
+  assert.equal(who.notes, 0);
+  await page.goto(new URL('/', base).href);
+  assert.equal(pathOf(), '/login');
+  log(`after logout: ${after.map((c) => c.name).join(', ') || 'no session cookie'}`);
+  log('all browser checks passed');
+} catch (e) {
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'failure.png'), fullPage: true }).catch(() => {});
+  log(`failed on ${page.url()}`);
+  throw e;
+} finally {
+  await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
