@@ -561,7 +561,8 @@ impl Keyring {
         Keyring::from_config(&value)
     }
 
-    /// Reads [`Keyring::from_config`] text from a file.
+    /// Reads [`Keyring::from_config`] text from a file (a leading UTF-8
+    /// byte-order mark, as some editors write, is ignored).
     ///
     /// # Errors
     ///
@@ -580,7 +581,7 @@ impl Keyring {
                 ConfigErrorKind::Io(format!("cannot read {}: {e}", path.display())),
             )
         })?);
-        Keyring::from_config(&text)
+        Keyring::from_config(text.strip_prefix('\u{feff}').unwrap_or(&text))
     }
 
     /// A fresh configuration entry for `algorithm`, from the OS CSPRNG, in

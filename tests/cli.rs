@@ -188,7 +188,8 @@ fn check_lists_ids_algorithms_and_modes_never_key_bytes() {
 #[test]
 fn rotate_prepends_and_retires() {
     let (old, older) = (keygen("xaes-256-gcm"), keygen("xchacha20-poly1305"));
-    let (_dir, path) = key_file(&format!("# header\n{old}\n{older}\n"));
+    // Written by an editor that adds a byte-order mark.
+    let (_dir, path) = key_file(&format!("\u{feff}# header\n{old}\n{older}\n"));
     let before = ids(&path);
 
     let r = run(cli().args(["rotate", "--keys"]).arg(&path));

@@ -340,9 +340,11 @@ impl KeyFile {
             std::fs::read_to_string(path)
                 .map_err(|e| Fail::keys(format!("cannot read {}: {e}", path.display())))?,
         );
+        // As `Keyring::from_file`: a byte-order mark is dropped (and not written back).
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         // Validate with the library's own parser first: its errors name the entry.
-        Keyring::from_config(&text).map_err(|e| Fail::keys(format!("{}: {e}", path.display())))?;
-        Ok(KeyFile::parse(&text))
+        Keyring::from_config(text).map_err(|e| Fail::keys(format!("{}: {e}", path.display())))?;
+        Ok(KeyFile::parse(text))
     }
 
     fn parse(text: &str) -> KeyFile {

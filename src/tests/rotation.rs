@@ -272,7 +272,7 @@ fn key_files_allow_comments_blank_lines_and_whitespace() {
     let b = Keyring::generate_entry(crate::Algorithm::HmacSha256).unwrap();
     let expected = Keyring::from_config(&format!("{}\n{}", *a, *b)).unwrap();
     let text = format!(
-        "# session keys, newest first\r\n\r\n   {}\t# added 2026-11-22, by ops\r\n\n# old, retire after 2026-12-06\n  {}  \n\n",
+        "\u{feff}# session keys, newest first\r\n\r\n   {}\t# added 2026-11-22, by ops\r\n\n# old, retire after 2026-12-06\n  {}  \n\n",
         *a, *b
     );
     let dir = tempfile::tempdir().unwrap();
