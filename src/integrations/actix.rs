@@ -1,8 +1,8 @@
 //! actix-web integration (feature `actix`): a [`SessionMiddleware`] and the
 //! [`Session`] and [`Sessions`] extractors.
 //!
-//! The same behaviour as the [axum integration](crate::axum) (where the
-//! [`Session`] handle and its methods are shared): the session is loaded
+//! The same behaviour as the axum integration (`sealed_session::axum`, which
+//! shares the [`Session`] handle and its methods): the session is loaded
 //! lazily from the request's `Cookie` header(s) on first use; after the
 //! handler the middleware saves it with
 //! [`CookieStore::save`](crate::CookieStore::save), and when something is

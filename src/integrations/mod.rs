@@ -668,9 +668,9 @@ fn save(shared: &Shared, session: &mut crate::Session) -> Result<Emit, SaveError
 }
 
 /// Every session of a request, by cookie name: the layer's stores
-/// ([`SessionLayer::with_store`](crate::axum::SessionLayer::with_store) in
-/// axum, [`SessionMiddleware::with_store`](crate::actix::SessionMiddleware::with_store)
-/// in actix-web), like hertz's `DefaultMany`. Also an extractor.
+/// (`SessionLayer::new(a).with_store(b)` in axum,
+/// `SessionMiddleware::new(a).with_store(b)` in actix-web), like hertz's
+/// `DefaultMany`. Also an extractor.
 ///
 /// Each session is independent: its own cookies, its own subkeys (bound to
 /// its name), loaded lazily and saved separately.
