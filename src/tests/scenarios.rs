@@ -1350,3 +1350,71 @@ fn a_zero_max_age_override_expires_the_session_at_once() {
         Some(LoadError::Expired)
     );
 }
+
+#[test]
+fn lifetimes_are_judged_only_after_authentication() {
+    // No oracle: a forged cookie is `Invalid` whatever its timestamps say,
+    // and only an authentic one can be `Expired`.
+    let store = builder("session")
+        .with_max_age(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let mut jar = Jar::new();
+    logged_in(&store, &mut jar, T0);
+    let value = jar.0["session"].clone();
+    let mid = value.len() / 2;
+    let flipped = if &value[mid..=mid] == "A" { "B" } else { "A" };
+    let forged = format!("session={}{flipped}{}", &value[..mid], &value[mid + 1..]);
+    let later = T0 + 1000;
+    assert_eq!(
+        store.load_at([&forged], later).load_error(),
+        Some(LoadError::Invalid)
+    );
+    assert_eq!(
+        store.load_at([jar.header()], later).load_error(),
+        Some(LoadError::Expired)
+    );
+}
+
+#[test]
+fn debug_output_never_shows_values_or_keys() {
+    let store = store("session");
+    let mut session = store.load_at(None::<&str>, T0);
+    session.insert("token", "s3cr3t-value").unwrap();
+    session.add_flash("flash-s3cr3t").unwrap();
+    let debug = format!("{session:?} {store:?}");
+    assert!(debug.contains("token"), "keys are shown: {debug}");
+    assert!(!debug.contains("s3cr3t"), "{debug}");
+    let hash_hex = hex::encode([1u8; 32]);
+    assert!(!debug.contains(&hash_hex[..16]), "{debug}");
+    assert!(
+        !debug.contains("AQEBAQEBAQEB"),
+        "no base64 key bytes: {debug}"
+    );
+}
+
+#[test]
+fn stores_and_sessions_cross_threads() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<CookieStore>();
+    send_sync::<Session>();
+    send_sync::<SaveError>();
+    send_sync::<StoreError>();
+    let store = store("session");
+    let handles: Vec<_> = (0..4u32)
+        .map(|i| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let mut s = store.load_at(None::<&str>, T0);
+                s.insert("i", &i).unwrap();
+                let lines = store.save_at(&mut s, T0).unwrap();
+                let mut jar = Jar::new();
+                jar.apply(&lines);
+                store.load_at([jar.header()], T0).get::<u32>("i").unwrap()
+            })
+        })
+        .collect();
+    for (i, h) in handles.into_iter().enumerate() {
+        assert_eq!(h.join().unwrap(), Some(u32::try_from(i).unwrap()));
+    }
+}
