@@ -200,12 +200,22 @@ impl Envelope {
     /// Seals `payload` under the primary key for a value split into `chunks`
     /// cookies, with a fresh random nonce. Returns the base64url text.
     pub(crate) fn seal(&self, payload: &[u8], chunks: u8) -> Result<String, SealError> {
+        let mut sealing = self.start(payload.len())?;
+        sealing.buf.extend_from_slice(payload);
+        sealing.finish(chunks)
+    }
+
+    /// Starts sealing under the primary key with a fresh random nonce: the
+    /// caller appends the payload to [`Sealing::buf`] (right after the
+    /// header, so it is never copied) and then calls [`Sealing::finish`]
+    /// with the chunk count, which may depend on the payload's length.
+    pub(crate) fn start(&self, payload_capacity: usize) -> Result<Sealing<'_>, SealError> {
         let mut nonce = [0u8; 24];
         let nonce = nonce
             .get_mut(..self.primary_algorithm().nonce_len())
             .ok_or(SealError::Cipher)?;
         crate::rng::fill(nonce).map_err(|_| SealError::Random)?;
-        self.seal_with_nonce(payload, chunks, nonce)
+        self.start_with_nonce(payload_capacity, nonce)
     }
 
     // Wire format v1 (normative text: SECURITY.md, "Wire format"):
@@ -221,49 +231,104 @@ impl Envelope {
     // The header is bound through the AAD, so the algorithm, key id, chunk
     // count and nonce cannot be changed without failing authentication.
     /// [`Envelope::seal`] with a caller-chosen nonce: for test vectors only.
+    #[cfg(test)]
     pub(crate) fn seal_with_nonce(
         &self,
         payload: &[u8],
         chunks: u8,
         nonce: &[u8],
     ) -> Result<String, SealError> {
+        let mut sealing = self.start_with_nonce(payload.len(), nonce)?;
+        sealing.buf.extend_from_slice(payload);
+        sealing.finish(chunks)
+    }
+
+    /// [`Envelope::start`] with a caller-chosen nonce. The header's chunk
+    /// count is written by [`Sealing::finish`].
+    fn start_with_nonce(
+        &self,
+        payload_capacity: usize,
+        nonce: &[u8],
+    ) -> Result<Sealing<'_>, SealError> {
         let key = self.primary().ok_or(SealError::Cipher)?;
         let alg = key.algorithm;
-        if chunks == 0 || nonce.len() != alg.nonce_len() {
+        if nonce.len() != alg.nonce_len() {
             return Err(SealError::Cipher);
         }
-        let mut out = Vec::with_capacity(self.sealed_len(payload.len()));
-        out.extend_from_slice(&[VERSION, alg.wire_id()]);
-        out.extend_from_slice(&key.id.0);
-        out.push(chunks);
-        out.extend_from_slice(nonce);
-        let header_len = out.len();
-        let aad = self.aad(&out);
-        out.extend_from_slice(payload);
-        let body = out.get_mut(header_len..).ok_or(SealError::Cipher)?;
-        match &key.cipher {
-            Cipher::Xaes(c) => {
-                let tag = aead_seal(c.as_ref(), nonce, &aad, body)?;
-                out.extend_from_slice(&tag);
-            }
-            Cipher::XChaCha(c) => {
-                let tag = aead_seal(c.as_ref(), nonce, &aad, body)?;
-                out.extend_from_slice(&tag);
-            }
-            Cipher::Aes(c) => {
-                let tag = aead_seal(c.as_ref(), nonce, &aad, body)?;
-                out.extend_from_slice(&tag);
-            }
+        let mut buf = Vec::with_capacity(self.sealed_len(payload_capacity));
+        buf.extend_from_slice(&[VERSION, alg.wire_id()]);
+        buf.extend_from_slice(&key.id.0);
+        buf.push(0);
+        buf.extend_from_slice(nonce);
+        Ok(Sealing {
+            envelope: self,
+            key,
+            header_len: buf.len(),
+            buf,
+        })
+    }
+}
+
+/// A seal in progress: the header is written; the payload goes into
+/// [`Sealing::buf`]; [`Sealing::finish`] encrypts it in place.
+pub(crate) struct Sealing<'e> {
+    envelope: &'e Envelope,
+    key: &'e SealKey,
+    header_len: usize,
+    /// Header, then the payload the caller appends.
+    pub(crate) buf: Vec<u8>,
+}
+
+impl Sealing<'_> {
+    /// The length of the payload appended so far.
+    pub(crate) fn payload_len(&self) -> usize {
+        self.buf.len() - self.header_len
+    }
+
+    /// Sets the chunk count, encrypts (or MACs) the payload in place and
+    /// returns the base64url text.
+    pub(crate) fn finish(self, chunks: u8) -> Result<String, SealError> {
+        let Sealing {
+            envelope,
+            key,
+            header_len,
+            buf: mut out,
+        } = self;
+        if chunks == 0 {
+            return Err(SealError::Cipher);
+        }
+        let count = out.get_mut(FIXED_HEADER_LEN - 1).ok_or(SealError::Cipher)?;
+        *count = chunks;
+        let aad = envelope.aad(out.get(..header_len).ok_or(SealError::Cipher)?);
+        let nonce_and_body = out.get_mut(FIXED_HEADER_LEN..).ok_or(SealError::Cipher)?;
+        let (nonce, body) = nonce_and_body.split_at_mut(header_len - FIXED_HEADER_LEN);
+        let nonce: &[u8] = nonce;
+        let tag = match &key.cipher {
+            Cipher::Xaes(c) => Tag::Aead(aead_seal(c.as_ref(), nonce, &aad, body)?.into()),
+            Cipher::XChaCha(c) => Tag::Aead(aead_seal(c.as_ref(), nonce, &aad, body)?.into()),
+            Cipher::Aes(c) => Tag::Aead(aead_seal(c.as_ref(), nonce, &aad, body)?.into()),
             Cipher::Hmac(mac) => {
                 let mut mac = mac.as_ref().clone();
                 mac.update(&aad);
                 mac.update(body);
-                out.extend_from_slice(&mac.finalize().into_bytes());
+                Tag::Mac(mac.finalize().into_bytes().into())
             }
+        };
+        match &tag {
+            Tag::Aead(t) => out.extend_from_slice(t),
+            Tag::Mac(t) => out.extend_from_slice(t),
         }
         Ok(URL_SAFE_NO_PAD.encode(&out))
     }
+}
 
+/// A 16-byte AEAD tag or a 32-byte HMAC-SHA256 tag.
+enum Tag {
+    Aead([u8; 16]),
+    Mac([u8; 32]),
+}
+
+impl Envelope {
     fn aad(&self, header: &[u8]) -> Aad {
         let name = self.name.as_bytes();
         let name_len = u16::try_from(name.len()).unwrap_or(u16::MAX).to_be_bytes();

@@ -81,8 +81,14 @@ impl Payload {
     /// Encodes to CBOR.
     pub(crate) fn encode(&self) -> Result<Vec<u8>, ()> {
         let mut out = Vec::with_capacity(128);
-        ciborium::into_writer(self, &mut out).map_err(|_| ())?;
+        self.encode_into(&mut out)?;
         Ok(out)
+    }
+
+    /// Appends the CBOR encoding to `out` (sealing writes it straight into
+    /// the envelope's buffer).
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), ()> {
+        ciborium::into_writer(self, out).map_err(|_| ())
     }
 
     /// Decodes strictly; any deviation from the schema is an error.

@@ -32,6 +32,9 @@ pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
 pub(crate) const MAX_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
 /// The longest cookie name accepted.
 const MAX_NAME_LEN: usize = 128;
+/// Payload bytes reserved up front when sealing: a typical small session
+/// fits without the buffer growing; larger ones grow it.
+const SEAL_CAPACITY_HINT: usize = 256;
 /// The most chunks a session may span (the header's chunk count is one byte).
 const MAX_CHUNKS: usize = 255;
 
@@ -1460,8 +1463,20 @@ impl CookieStore {
         cookies: bool,
     ) -> Result<(String, Vec<usize>), SaveError> {
         let size_limit = self.inner.builder_options.size_limit;
-        let cbor = payload.encode().map_err(|_| SaveError::Encode)?;
-        let text_len = base64_len(self.inner.envelope.sealed_len(cbor.len()));
+        let seal_error = |e| match e {
+            crate::envelope::SealError::Random => SaveError::Random,
+            crate::envelope::SealError::Cipher => SaveError::Encode,
+        };
+        // The payload is encoded straight into the sealed buffer (no copy).
+        let mut sealing = self
+            .inner
+            .envelope
+            .start(SEAL_CAPACITY_HINT)
+            .map_err(seal_error)?;
+        payload
+            .encode_into(&mut sealing.buf)
+            .map_err(|_| SaveError::Encode)?;
+        let text_len = base64_len(self.inner.envelope.sealed_len(sealing.payload_len()));
         let chunk_lens = if cookies {
             self.split(text_len)?
         } else {
@@ -1474,14 +1489,7 @@ impl CookieStore {
             vec![text_len]
         };
         let count = u8::try_from(chunk_lens.len()).map_err(|_| SaveError::Encode)?;
-        let text = self
-            .inner
-            .envelope
-            .seal(&cbor, count)
-            .map_err(|e| match e {
-                crate::envelope::SealError::Random => SaveError::Random,
-                crate::envelope::SealError::Cipher => SaveError::Encode,
-            })?;
+        let text = sealing.finish(count).map_err(seal_error)?;
         Ok((text, chunk_lens))
     }
 

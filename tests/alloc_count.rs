@@ -25,14 +25,21 @@ use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 /// Allocations made by one call of `f` (after a warm-up call, so one-time
-/// costs such as seeding the thread's generator are not counted).
+/// costs such as seeding the thread's generator are not counted). The
+/// counter is process-wide and the test harness has threads of its own, so
+/// this is the least of several calls: `f` is deterministic, the noise is not.
 fn allocations<T>(mut f: impl FnMut() -> T) -> usize {
     drop(f());
-    let region = Region::new(GLOBAL);
-    let out = f();
-    let count = region.change().allocations;
-    drop(out);
-    count
+    (0..8)
+        .map(|_| {
+            let region = Region::new(GLOBAL);
+            let out = f();
+            let count = region.change().allocations;
+            drop(out);
+            count
+        })
+        .min()
+        .unwrap_or(usize::MAX)
 }
 
 #[test]
@@ -50,9 +57,6 @@ fn allocations_per_seal_and_open_of_s() {
             alg.name()
         );
     }
-    // Seal: CBOR buffer, sealed buffer, base64 text, chunk lengths.
-    // Open: decoded buffer, then the session's own data (keys, values,
-    // array) and its store name.
     for (alg, seal, open) in report {
         assert!(
             seal <= SEAL_MAX,
@@ -67,5 +71,11 @@ fn allocations_per_seal_and_open_of_s() {
     }
 }
 
-const SEAL_MAX: usize = 100;
-const OPEN_MAX: usize = 100;
+/// Seal: the sealed buffer (the payload is encoded straight into it), the
+/// base64url text, the chunk lengths. (Was 5: a separate CBOR buffer and a
+/// heap-built associated data.)
+const SEAL_MAX: usize = 3;
+/// Open: the decoded buffer; S's data (4 keys, 3 strings, 1 array, the
+/// map's node); the session's store name. (Was 17: a heap-built associated
+/// data and a clone of every top-level key.)
+const OPEN_MAX: usize = 12;
