@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::jar::{Jar, T0, deleted, keyring, written};
-use crate::{Algorithm, CookieStore, LoadError, MAX_COOKIE_LEN, SaveError, Session};
+use crate::{
+    Algorithm, CookieStore, DEFAULT_SIZE_LIMIT as DEFAULT_BUDGET, LoadError, MAX_COOKIE_LEN,
+    SaveError, Session,
+};
 
 /// The budget of the size and tamper properties: room for four full chunks.
 const BUDGET: usize = 16 * 1024;
@@ -515,5 +518,132 @@ proptest! {
         prop_assert_eq!(session.load_error(), Some(LoadError::Invalid));
         prop_assert!(session.is_empty());
         prop_assert!(session.get::<String>("v").unwrap().is_none());
+    }
+}
+
+// ---- request sequences against a model ----------------------------------------
+
+#[derive(Clone, Debug)]
+enum Op {
+    Insert(u8, i64),
+    Remove(u8),
+    AddFlash(String),
+    TakeFlashes,
+    Clear,
+    RegenerateId,
+    Destroy,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u8..4, -2i64..3).prop_map(|(k, v)| Op::Insert(k, v)),
+        2 => (0u8..4).prop_map(Op::Remove),
+        2 => "[a-z]{0,6}".prop_map(Op::AddFlash),
+        2 => Just(Op::TakeFlashes),
+        1 => Just(Op::Clear),
+        1 => Just(Op::RegenerateId),
+        1 => Just(Op::Destroy),
+    ]
+}
+
+/// What the session should hold, tracked independently of the crate.
+#[derive(Default)]
+struct Model {
+    data: BTreeMap<String, i64>,
+    flashes: Vec<String>,
+}
+
+impl Model {
+    fn is_empty(&self) -> bool {
+        self.data.is_empty() && self.flashes.is_empty()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Requests that change the session in arbitrary ways, each loading
+    /// what the previous response left in the browser: every change is
+    /// saved, nothing unchanged is written, flashes come back exactly once,
+    /// and an emptied session leaves no cookie behind.
+    #[test]
+    fn request_sequences_match_a_model(
+        requests in prop::collection::vec(prop::collection::vec(op(), 0..5), 1..10),
+    ) {
+        let store = store("session", Algorithm::Xaes256Gcm, DEFAULT_BUDGET);
+        let mut jar = Jar::new();
+        let mut model = Model::default();
+        let mut saved_id = None;
+        for (n, ops) in requests.iter().enumerate() {
+            let now = T0 + 10 * n as u64;
+            let mut session = store.load_at([jar.header()], now);
+            prop_assert_eq!(session.load_error(), None);
+            prop_assert_eq!(session.is_new(), model.is_empty());
+            if !model.is_empty() {
+                prop_assert_eq!(Some(session.id()), saved_id);
+            }
+            let data: BTreeMap<String, i64> = session
+                .keys()
+                .map(|k| (k.to_owned(), session.get(k).unwrap().unwrap()))
+                .collect();
+            prop_assert_eq!(&data, &model.data);
+
+            let mut changed = false;
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => {
+                        let key = format!("k{k}");
+                        changed |= model.data.insert(key.clone(), *v) != Some(*v);
+                        session.insert(&key, v).unwrap();
+                    }
+                    Op::Remove(k) => {
+                        let key = format!("k{k}");
+                        let was = model.data.remove(&key).is_some();
+                        changed |= was;
+                        prop_assert_eq!(session.remove(&key), was);
+                    }
+                    Op::AddFlash(text) => {
+                        model.flashes.push(text.clone());
+                        changed = true;
+                        session.add_flash(text).unwrap();
+                    }
+                    Op::TakeFlashes => {
+                        let expected = std::mem::take(&mut model.flashes);
+                        changed |= !expected.is_empty();
+                        prop_assert_eq!(session.flashes::<String>().unwrap(), expected);
+                    }
+                    Op::Clear => {
+                        changed |= !model.is_empty();
+                        model = Model::default();
+                        session.clear();
+                    }
+                    Op::RegenerateId | Op::Destroy => {
+                        let before = session.id();
+                        if matches!(op, Op::Destroy) {
+                            model = Model::default();
+                            session.destroy();
+                        } else {
+                            session.regenerate_id();
+                        }
+                        prop_assert_ne!(session.id(), before);
+                        changed = true;
+                    }
+                }
+            }
+            prop_assert_eq!(session.is_modified(), changed);
+
+            let had_cookie = !jar.0.is_empty();
+            let lines = store.save_at(&mut session, now).unwrap();
+            jar.apply(&lines);
+            if model.is_empty() {
+                prop_assert!(jar.0.is_empty(), "an empty session leaves no cookie");
+                prop_assert_eq!(lines.is_empty(), !had_cookie);
+            } else if changed {
+                prop_assert!(!written(&lines).is_empty(), "a change must be written");
+                saved_id = Some(session.id());
+            } else {
+                prop_assert!(lines.is_empty(), "nothing changed, nothing written");
+            }
+        }
     }
 }
