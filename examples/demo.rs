@@ -416,10 +416,11 @@ async fn index(State(app): State<Arc<App>>, session: Session) -> Result<Response
         "<form method=\"post\" action=\"/notes\" class=\"stack\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
          <textarea name=\"note\" rows=\"3\" maxlength=\"{MAX_NOTE}\" placeholder=\"Write a note\" required></textarea>\
-         <div class=\"row\"><button type=\"submit\">Add note</button></div>\
+         <div class=\"row\"><button type=\"submit\">Add note</button>\
+         <button type=\"submit\" form=\"clear-notes\" class=\"secondary\">Clear notes</button></div>\
          </form>\
-         <form method=\"post\" action=\"/notes/clear\"><input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
-         <button type=\"submit\" class=\"secondary\">Clear notes</button></form>"
+         <form id=\"clear-notes\" method=\"post\" action=\"/notes/clear\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{token}\"></form>"
     );
     let header = Signed {
         user: &user,
