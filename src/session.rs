@@ -17,6 +17,16 @@ use crate::payload::Payload;
 
 /// The bucket [`Session::add_flash`] and [`Session::flashes`] use, as in
 /// gorilla/sessions.
+///
+/// ```
+/// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+/// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
+/// let mut session = store.load(None::<&str>);
+/// session.add_flash("saved")?;
+/// let flashes: Vec<String> = session.flashes_from(sealed_session::DEFAULT_FLASH_BUCKET)?;
+/// assert_eq!(flashes, ["saved"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_FLASH_BUCKET: &str = "_flash";
 
 /// A session's random 128-bit identifier.

@@ -15,18 +15,72 @@ use crate::session::{Session, SessionId, unix_secs};
 
 /// The most bytes of `name=value` one cookie may carry (RFC 6265bis §5.6:
 /// browsers drop longer ones). Counted on the exact bytes sent.
+///
+/// ```
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// # let store = sealed_session::CookieStore::new("s", keyring)?;
+/// let mut session = store.load(None::<&str>);
+/// session.insert("notes", &"x".repeat(4000))?;
+/// for line in store.save(&mut session)? {
+///     let name_value = line.split(';').next().unwrap();
+///     assert!(name_value.len() <= sealed_session::MAX_COOKIE_LEN);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_COOKIE_LEN: usize = 4096;
 /// The default budget for all of a session's cookies together (`name=value`
 /// bytes). It leaves about 2 KiB of nginx's default 8 KiB header buffer
 /// (`large_client_header_buffers 4 8k`) for the request's other cookies.
+///
+/// ```
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// let store = sealed_session::CookieStore::new("s", keyring)?;
+/// assert_eq!(store.size_limit(), sealed_session::DEFAULT_SIZE_LIMIT);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_SIZE_LIMIT: usize = 6 * 1024;
 /// The smallest budget accepted: an empty session under a short name fits.
+///
+/// ```
+/// use sealed_session::{CookieStore, MIN_SIZE_LIMIT, StoreError};
+/// # let config = sealed_session::Keyring::generate_entry(Default::default())?;
+/// # let keyring = || sealed_session::Keyring::from_config(&config);
+/// assert!(CookieStore::builder("s", keyring()?).with_size_limit(MIN_SIZE_LIMIT).build().is_ok());
+/// let err = CookieStore::builder("s", keyring()?).with_size_limit(MIN_SIZE_LIMIT - 1).build();
+/// assert_eq!(err.unwrap_err(), StoreError::InvalidSizeLimit { limit: MIN_SIZE_LIMIT - 1 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MIN_SIZE_LIMIT: usize = 256;
 /// The default max-age: 14 days.
+///
+/// ```
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// # let store = sealed_session::CookieStore::new("s", keyring)?;
+/// let session = store.load(None::<&str>);
+/// let lifetime = session.expires_at().duration_since(session.issued_at())?;
+/// assert_eq!(lifetime, sealed_session::DEFAULT_MAX_AGE);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(14 * 24 * 3600);
 /// The default clock-skew allowance between instances: 60 seconds.
+///
+/// ```
+/// assert_eq!(sealed_session::DEFAULT_CLOCK_SKEW.as_secs(), 60);
+/// ```
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// The largest clock-skew allowance accepted: 5 minutes.
+///
+/// ```
+/// use std::time::Duration;
+/// use sealed_session::{CookieStore, MAX_CLOCK_SKEW, StoreError};
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// let err = CookieStore::builder("s", keyring)
+///     .with_clock_skew(MAX_CLOCK_SKEW + Duration::from_secs(1))
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err, StoreError::ClockSkewTooLarge);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis §5.5); so do we.
 pub(crate) const MAX_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
