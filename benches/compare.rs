@@ -120,8 +120,7 @@ mod actix {
         state: HashMap<String, String>,
     ) -> Result<String, String> {
         let ttl = Duration::days(1);
-        let session_key =
-            pollster::block_on(store.save(state, &ttl)).map_err(|e| format!("{e:#}"))?;
+        let session_key = pollster::block_on(store.save(state, &ttl)).map_err(|e| chain(&e))?;
         let value: String = session_key.into();
         let mut cookie = Cookie::new(NAME, value);
         cookie.set_secure(true);
@@ -131,6 +130,18 @@ mod actix {
         let mut jar = CookieJar::new();
         jar.private_mut(key).add(cookie);
         Ok(jar.delta().next().unwrap().value().to_owned())
+    }
+
+    /// An error and its sources, as one line.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        text
     }
 
     /// `extract_session_key` from the cookie value, then `SessionStore::load`.
