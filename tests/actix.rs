@@ -212,6 +212,7 @@ async fn flash_is_shown_once_and_unchanged_sessions_set_nothing() {
     assert!(headers.get(SET_COOKIE).is_none());
     let (_, headers, _) = client.get("/nothing").await;
     assert!(headers.get(SET_COOKIE).is_none());
+    assert!(headers.get("vary").is_none());
 
     client.post("/flash").await;
     client.get("/count").await;
@@ -219,6 +220,8 @@ async fn flash_is_shown_once_and_unchanged_sessions_set_nothing() {
     assert_eq!(body, "Some(1) new=false error=None");
     assert!(headers.get(SET_COOKIE).is_none());
     assert!(headers.get(CACHE_CONTROL.as_str()).is_none());
+    // Rendered from the session: the response varies on the cookie.
+    assert_eq!(headers["vary"], "Cookie");
     assert_eq!(client.get("/flashes").await.2, r#"["saved"]"#);
     assert_eq!(client.get("/flashes").await.2, "[]");
 }

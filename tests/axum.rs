@@ -206,11 +206,14 @@ async fn unchanged_session_sets_no_cookie() {
     let (_, headers, body) = client.get("/read").await;
     assert_eq!(body, "Some(1) new=false error=None");
     assert!(headers.get(SET_COOKIE).is_none());
-    assert!(headers.get(VARY).is_none());
-    // A handler that never touches the session: nothing either.
+    assert!(headers.get(CACHE_CONTROL).is_none());
+    // The page was rendered from the session: it varies on the cookie.
+    assert_eq!(headers[VARY], "Cookie");
+    // A handler that never touches the session: nothing at all.
     let (_, headers, body) = client.get("/nothing").await;
     assert_eq!(body, "no session used");
     assert!(headers.get(SET_COOKIE).is_none());
+    assert!(headers.get(VARY).is_none());
 }
 
 #[tokio::test]

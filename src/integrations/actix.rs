@@ -9,7 +9,8 @@
 //! due the response gets one `Set-Cookie` header per cookie, plus
 //! `Cache-Control: private` (an existing `private`/`no-store` is kept;
 //! `public` and `s-maxage` are removed) and `Vary: Cookie`. An unchanged
-//! session adds nothing.
+//! session sets nothing, but a response whose handler used the session
+//! still gets `Vary: Cookie`.
 //!
 //! If the response-time save fails (the session outgrew the store's size
 //! budget), the response becomes an empty `500 Internal Server Error`
@@ -55,9 +56,7 @@ use std::sync::Arc;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{
-    CACHE_CONTROL, COOKIE, HeaderMap, HeaderName, HeaderValue, SET_COOKIE, VARY,
-};
+use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderMap, HeaderName, HeaderValue, VARY};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 use super::{Emit, MISSING};
@@ -235,56 +234,24 @@ where
 
 /// Adds the sessions' headers; the headers are left untouched on error.
 fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
-    let mut add: Vec<(HeaderName, HeaderValue)> = Vec::new();
-    let mut vary: Vec<HeaderName> = Vec::new();
-    for emit in emits {
-        for line in &emit.set_cookie {
-            add.push((
-                SET_COOKIE,
-                HeaderValue::try_from(line.as_str()).map_err(drop)?,
-            ));
-        }
-        if !emit.set_cookie.is_empty() && !vary.contains(&COOKIE) {
-            vary.push(COOKIE);
-        }
-        if let Some((name, value)) = &emit.header {
-            let name = HeaderName::try_from(name.as_str()).map_err(drop)?;
-            add.push((
-                name.clone(),
-                HeaderValue::try_from(value.as_str()).map_err(drop)?,
-            ));
-            if !vary.contains(&name) {
-                vary.push(name);
-            }
-        }
+    let values = |name| -> Vec<&str> {
+        headers
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    let ops = super::response_headers(emits, &values(CACHE_CONTROL), &values(VARY));
+    let mut converted = Vec::with_capacity(ops.len());
+    for op in ops {
+        let name = HeaderName::try_from(op.name).map_err(drop)?;
+        let value = HeaderValue::try_from(op.value).map_err(drop)?;
+        converted.push((name, value, op.append));
     }
-    if add.is_empty() {
-        return Ok(());
-    }
-    for (name, value) in add {
-        if name == SET_COOKIE {
+    for (name, value, append) in converted {
+        if append {
             headers.append(name, value);
         } else {
             headers.insert(name, value);
-        }
-    }
-    // Several fields are one comma-separated list (RFC 9110 §5.3).
-    let existing: Vec<&str> = headers
-        .get_all(CACHE_CONTROL)
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    if let Some(value) = super::private_cache_control(Some(&existing.join(", "))) {
-        headers.insert(CACHE_CONTROL, HeaderValue::try_from(value).map_err(drop)?);
-    }
-    for field in vary {
-        let present = headers.get_all(VARY).filter_map(|v| v.to_str().ok());
-        if !super::varies_on(present, field.as_str()) {
-            let value = if field == COOKIE {
-                HeaderValue::from_static("Cookie")
-            } else {
-                HeaderValue::from(field)
-            };
-            headers.append(VARY, value);
         }
     }
     Ok(())

@@ -10,7 +10,9 @@
 //! gets one `Set-Cookie` header per cookie, plus `Cache-Control: private`
 //! (an existing `private`/`no-store` is kept; `public` and `s-maxage` are
 //! removed) and `Vary: Cookie`, so no shared cache stores one user's session
-//! for another. An unchanged session adds nothing.
+//! for another. An unchanged session sets nothing; a response whose
+//! handler used the session still gets `Vary: Cookie`, since it was
+//! rendered from the request's cookies.
 //!
 //! If the response-time save fails (the session outgrew the store's size
 //! budget), the response becomes an empty `500 Internal Server Error`
@@ -70,7 +72,7 @@ use std::task::{Context, Poll, ready};
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::response::{IntoResponse, Response as AxumResponse};
-use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
+use http::header::{CACHE_CONTROL, COOKIE, VARY};
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
@@ -272,57 +274,25 @@ fn server_error<B: Default>() -> Response<B> {
 
 /// Adds the sessions' headers; the headers are left untouched on error.
 fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
-    let mut add: Vec<(HeaderName, HeaderValue)> = Vec::new();
-    let mut vary: Vec<HeaderName> = Vec::new();
-    for emit in emits {
-        for line in &emit.set_cookie {
-            add.push((
-                SET_COOKIE,
-                HeaderValue::try_from(line.as_str()).map_err(drop)?,
-            ));
-        }
-        if !emit.set_cookie.is_empty() && !vary.contains(&COOKIE) {
-            vary.push(COOKIE);
-        }
-        if let Some((name, value)) = &emit.header {
-            let name = HeaderName::try_from(name.as_str()).map_err(drop)?;
-            add.push((
-                name.clone(),
-                HeaderValue::try_from(value.as_str()).map_err(drop)?,
-            ));
-            if !vary.contains(&name) {
-                vary.push(name);
-            }
-        }
+    let values = |name| -> Vec<&str> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    let ops = super::response_headers(emits, &values(CACHE_CONTROL), &values(VARY));
+    let mut converted = Vec::with_capacity(ops.len());
+    for op in ops {
+        let name = HeaderName::try_from(op.name).map_err(drop)?;
+        let value = HeaderValue::try_from(op.value).map_err(drop)?;
+        converted.push((name, value, op.append));
     }
-    if add.is_empty() {
-        return Ok(());
-    }
-    for (name, value) in add {
-        if name == SET_COOKIE {
+    for (name, value, append) in converted {
+        if append {
             headers.append(name, value);
         } else {
             headers.insert(name, value);
-        }
-    }
-    // Several fields are one comma-separated list (RFC 9110 §5.3).
-    let existing: Vec<&str> = headers
-        .get_all(CACHE_CONTROL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    if let Some(value) = super::private_cache_control(Some(&existing.join(", "))) {
-        headers.insert(CACHE_CONTROL, HeaderValue::try_from(value).map_err(drop)?);
-    }
-    for field in vary {
-        let present = headers.get_all(VARY).iter().filter_map(|v| v.to_str().ok());
-        if !super::varies_on(present, field.as_str()) {
-            let value = if field == COOKIE {
-                HeaderValue::from_static("Cookie")
-            } else {
-                HeaderValue::from(field)
-            };
-            headers.append(VARY, value);
         }
     }
     Ok(())

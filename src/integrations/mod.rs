@@ -63,6 +63,9 @@ pub(crate) struct Emit {
     pub(crate) set_cookie: Vec<String>,
     /// A header-transport header to set: name and value (empty: "drop it").
     pub(crate) header: Option<(String, String)>,
+    /// The request field the response depends on, when the handler used
+    /// the session: `Cookie`, or the header-transport header.
+    pub(crate) vary: Option<String>,
 }
 
 impl Emit {
@@ -622,20 +625,32 @@ impl Session {
         let mut state = self.lock();
         let state = &mut *state;
         let Some(session) = state.session.as_mut() else {
-            // Never used: nothing can have changed, nothing is due.
+            // Never used: nothing can have changed, nothing is due, and the
+            // response does not depend on the session.
             return Ok(Emit::default());
         };
-        if state.failed_at == Some(state.touches) {
+        let mut emit = if state.failed_at == Some(state.touches) {
             // The handler saw its early save fail and left the session
             // alone since: keep the client's cookies as they are.
-            return Ok(state.early.take().unwrap_or_default());
-        }
-        let emit = save(&self.shared, session)?;
-        if emit.is_empty() {
-            Ok(state.early.take().unwrap_or_default())
+            state.early.take().unwrap_or_default()
         } else {
-            Ok(emit)
-        }
+            let emit = save(&self.shared, session)?;
+            if emit.is_empty() {
+                state.early.take().unwrap_or_default()
+            } else {
+                emit
+            }
+        };
+        // The handler read the session, so the response may depend on the
+        // request's cookies even when it sets none (Django's
+        // SessionMiddleware does the same for accessed sessions).
+        emit.vary = Some(
+            match (self.shared.via_header, self.shared.store.header_name()) {
+                (true, Some(name)) => name.to_owned(),
+                _ => "Cookie".to_owned(),
+            },
+        );
+        Ok(emit)
     }
 }
 
@@ -658,11 +673,13 @@ fn save(shared: &Shared, session: &mut crate::Session) -> Result<Emit, SaveError
             Ok(Emit {
                 set_cookie: Vec::new(),
                 header: Some((name.to_owned(), value)),
+                vary: None,
             })
         }
         _ => Ok(Emit {
             set_cookie: store.save(session)?,
             header: None,
+            vary: None,
         }),
     }
 }
@@ -805,6 +822,68 @@ pub(crate) fn log_value_error(error: &ValueError) {
     tracing::error!(%error, "sealed-session: a session value could not be read or stored; answering 500");
 }
 
+/// One header operation on the response.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct HeaderOp {
+    pub(crate) name: String,
+    pub(crate) value: String,
+    /// Append a field (`Set-Cookie`, `Vary`) rather than replace the header.
+    pub(crate) append: bool,
+}
+
+/// The headers to add to a response, given the sessions' [`Emit`]s and the
+/// response's current `Cache-Control` and `Vary` field values: one
+/// `Set-Cookie` per line, the header-transport header, `Cache-Control`
+/// made private when anything is set, and `Vary` for each used session
+/// unless already covered. The frameworks only convert and apply them.
+pub(crate) fn response_headers(
+    emits: &[Emit],
+    cache_control: &[&str],
+    vary: &[&str],
+) -> Vec<HeaderOp> {
+    let mut ops = Vec::new();
+    let mut fields: Vec<&str> = Vec::new();
+    for emit in emits {
+        ops.extend(emit.set_cookie.iter().map(|line| HeaderOp {
+            name: "set-cookie".to_owned(),
+            value: line.clone(),
+            append: true,
+        }));
+        if let Some((name, value)) = &emit.header {
+            ops.push(HeaderOp {
+                name: name.clone(),
+                value: value.clone(),
+                append: false,
+            });
+        }
+        if let Some(field) = &emit.vary
+            && !fields.iter().any(|f| f.eq_ignore_ascii_case(field))
+        {
+            fields.push(field);
+        }
+    }
+    if !ops.is_empty() {
+        // Several fields are one comma-separated list (RFC 9110 §5.3).
+        if let Some(value) = private_cache_control(Some(&cache_control.join(", "))) {
+            ops.push(HeaderOp {
+                name: "cache-control".to_owned(),
+                value,
+                append: false,
+            });
+        }
+    }
+    for field in fields {
+        if !varies_on(vary.iter().copied(), field) {
+            ops.push(HeaderOp {
+                name: "vary".to_owned(),
+                value: field.to_owned(),
+                append: true,
+            });
+        }
+    }
+    ops
+}
+
 /// The `Cache-Control` value a response that sets a session cookie should
 /// carry, given the one it has; `None` when it is already private enough.
 ///
@@ -904,6 +983,7 @@ mod tests {
         assert_eq!(own.len(), 1);
         assert_eq!(own[0].name(), "b");
         assert_eq!(finish(&own).unwrap(), [Emit::default()]);
+        assert!(response_headers(&finish(&own).unwrap(), &[], &[]).is_empty());
     }
 
     #[test]
@@ -913,13 +993,17 @@ mod tests {
         let s = &own[0];
         s.insert("big", &"x".repeat(10_000)).unwrap();
         assert!(matches!(s.save(), Err(SaveError::TooLarge { .. })));
-        assert_eq!(finish(&own).unwrap(), [Emit::default()]);
+        let used = Emit {
+            vary: Some("Cookie".into()),
+            ..Emit::default()
+        };
+        assert_eq!(finish(&own).unwrap(), std::slice::from_ref(&used));
         // Touched after the failure: the response-time save runs and fails.
         s.insert("more", &1).unwrap();
         assert!(finish(&own).is_err());
         s.revert();
         assert!(s.is_empty());
-        assert_eq!(finish(&own).unwrap(), [Emit::default()]);
+        assert_eq!(finish(&own).unwrap(), [used]);
     }
 
     #[test]
@@ -949,7 +1033,49 @@ mod tests {
         assert!(emit[0].set_cookie.is_empty());
         let (name, value) = emit[0].header.clone().unwrap();
         assert_eq!(name, "x-session");
+        assert_eq!(emit[0].vary.as_deref(), Some("x-session"));
         let (_, own) = begin(&stores, Arc::from(vec![]), |_| Some(value.clone()), None);
         assert_eq!(own[0].get::<u32>("k").unwrap(), Some(1));
+    }
+
+    #[test]
+    fn response_headers_for_used_and_changed_sessions() {
+        let changed = Emit {
+            set_cookie: vec!["a=1".into(), "a.1=; Max-Age=0".into()],
+            header: None,
+            vary: Some("Cookie".into()),
+        };
+        let read_only = Emit {
+            vary: Some("cookie".into()),
+            ..Emit::default()
+        };
+        let op = |name: &str, value: &str, append| HeaderOp {
+            name: name.into(),
+            value: value.into(),
+            append,
+        };
+        assert_eq!(
+            response_headers(&[changed.clone(), read_only.clone()], &[], &["Accept"]),
+            [
+                op("set-cookie", "a=1", true),
+                op("set-cookie", "a.1=; Max-Age=0", true),
+                op("cache-control", "private", false),
+                op("vary", "Cookie", true),
+            ]
+        );
+        // Read only: the response varies on the cookie but stays cacheable.
+        assert_eq!(
+            response_headers(std::slice::from_ref(&read_only), &["public"], &[]),
+            [op("vary", "cookie", true)]
+        );
+        assert!(response_headers(&[read_only], &[], &["Accept, Cookie"]).is_empty());
+        assert_eq!(
+            response_headers(&[changed], &["no-cache", "public"], &["*"]),
+            [
+                op("set-cookie", "a=1", true),
+                op("set-cookie", "a.1=; Max-Age=0", true),
+                op("cache-control", "private, no-cache", false),
+            ]
+        );
     }
 }
