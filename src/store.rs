@@ -782,6 +782,12 @@ fn is_token_byte(b: u8) -> bool {
 }
 
 /// Whether `name` is the name of a chunk (index 1 or more) of `base`.
+/// Whether two stores' cookie names would claim each other's cookies
+/// (`auth` and `auth.1`).
+pub(crate) fn names_collide(a: &str, b: &str) -> bool {
+    is_chunk_of(a, b) || is_chunk_of(b, a)
+}
+
 fn is_chunk_of(name: &str, base: &str) -> bool {
     name.strip_prefix(base)
         .and_then(|rest| rest.strip_prefix('.'))
@@ -979,7 +985,7 @@ impl CookieStore {
         let name = name.into();
         // `auth.1` beside `auth`: each save deletes the other's cookie and
         // each load sees a chunk too many, so both sessions keep ending.
-        if is_chunk_of(&name, self.name()) || is_chunk_of(self.name(), &name) {
+        if names_collide(&name, self.name()) {
             return Err(StoreError::NameCollision {
                 name,
                 other: self.name().to_owned(),

@@ -320,7 +320,7 @@ async fn several_named_sessions_are_isolated() {
     let auth = store("auth");
     let prefs = auth.for_name("prefs").unwrap();
     let server = Server::start(
-        Some(SessionMiddleware::new(auth).with_store(prefs)),
+        Some(SessionMiddleware::new(auth).with_store(prefs).unwrap()),
         |config| {
             config
                 .route(

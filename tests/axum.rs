@@ -394,7 +394,7 @@ async fn several_named_sessions_are_isolated() {
                 ""
             }),
         )
-        .layer(SessionLayer::new(auth).with_store(prefs));
+        .layer(SessionLayer::new(auth).with_store(prefs).unwrap());
     let addr = serve(app).await;
     let client = Client::new(addr);
     let (_, headers, _) = client.post("/set").await;
@@ -575,4 +575,25 @@ async fn optional_session_is_none_without_the_layer() {
     let client = Client::new(serve(app).await);
     assert_eq!(client.get("/with").await.2, "session");
     assert_eq!(client.get("/without").await.2, "none");
+}
+
+#[test]
+fn colliding_store_names_are_refused() {
+    // `auth.1` is the name of `auth`'s second chunk: the stores would read
+    // and delete each other's cookies.
+    let err = SessionLayer::new(store("auth"))
+        .with_store(store("auth.1"))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        sealed_session::StoreError::NameCollision {
+            name: "auth.1".into(),
+            other: "auth".into()
+        }
+    );
+    assert!(
+        SessionLayer::new(store("auth"))
+            .with_store(store("auth.x"))
+            .is_ok()
+    );
 }

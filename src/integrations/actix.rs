@@ -120,18 +120,23 @@ impl SessionMiddleware {
     ///     theme.unwrap_or_else(|| "light".into())
     /// }
     /// let app = App::new()
-    ///     .wrap(SessionMiddleware::new(auth).with_store(prefs))
+    ///     .wrap(SessionMiddleware::new(auth).with_store(prefs)?)
     ///     .route("/", web::get().to(page));
     /// # let _ = app;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[must_use]
-    pub fn with_store(self, store: CookieStore) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NameCollision`](crate::StoreError::NameCollision) when
+    /// one store's name is a chunk cookie name of another's (`auth` and
+    /// `auth.1`): they would read and delete each other's cookies.
+    pub fn with_store(self, store: CookieStore) -> Result<Self, crate::StoreError> {
         let mut stores = self.stores.to_vec();
-        super::add_store(&mut stores, store);
-        SessionMiddleware {
+        super::add_store(&mut stores, store)?;
+        Ok(SessionMiddleware {
             stores: stores.into(),
-        }
+        })
     }
 }
 

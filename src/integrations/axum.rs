@@ -138,17 +138,22 @@ impl SessionLayer {
     /// }
     /// let app: Router = Router::new()
     ///     .route("/", get(page))
-    ///     .layer(SessionLayer::new(auth).with_store(prefs));
+    ///     .layer(SessionLayer::new(auth).with_store(prefs)?);
     /// # let _ = app;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[must_use]
-    pub fn with_store(self, store: CookieStore) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NameCollision`](crate::StoreError::NameCollision) when
+    /// one store's name is a chunk cookie name of another's (`auth` and
+    /// `auth.1`): they would read and delete each other's cookies.
+    pub fn with_store(self, store: CookieStore) -> Result<Self, crate::StoreError> {
         let mut stores = self.stores.to_vec();
-        super::add_store(&mut stores, store);
-        SessionLayer {
+        super::add_store(&mut stores, store)?;
+        Ok(SessionLayer {
             stores: stores.into(),
-        }
+        })
     }
 }
 

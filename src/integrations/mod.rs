@@ -759,11 +759,25 @@ impl Sessions {
 }
 
 /// Adds `store` to `stores`, replacing a store with the same cookie name.
-pub(crate) fn add_store(stores: &mut Vec<CookieStore>, store: CookieStore) {
+pub(crate) fn add_store(
+    stores: &mut Vec<CookieStore>,
+    store: CookieStore,
+) -> Result<(), crate::StoreError> {
+    // `auth` beside `auth.1`: each would read and delete the other's cookies.
+    if let Some(other) = stores
+        .iter()
+        .find(|s| crate::store::names_collide(s.name(), store.name()))
+    {
+        return Err(crate::StoreError::NameCollision {
+            name: store.name().to_owned(),
+            other: other.name().to_owned(),
+        });
+    }
     match stores.iter_mut().find(|s| s.name() == store.name()) {
         Some(slot) => *slot = store,
         None => stores.push(store),
     }
+    Ok(())
 }
 
 /// Creates the request's handles. `header` looks a request header up by
