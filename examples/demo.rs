@@ -285,7 +285,10 @@ fn valid_username(name: &str) -> bool {
 
 // ---------------------------------------------------------------- CSRF
 
-/// The per-session CSRF secret, created on first use.
+/// The per-session CSRF secret, created on first use. The login and
+/// register forms need one too (against login CSRF), so an anonymous visitor
+/// who opens them gets a small session holding only this secret, as in
+/// Rails; after logout that one cookie is all that remains.
 fn csrf_secret(session: &Session) -> Result<[u8; 32], AppError> {
     if let Some(encoded) = session.get::<String>(CSRF)?
         && let Ok(bytes) = URL_SAFE_NO_PAD.decode(encoded)

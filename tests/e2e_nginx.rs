@@ -128,12 +128,17 @@ impl Cluster {
         cluster
     }
 
-    /// Stops instance `i` (if running) and starts it again on the same
-    /// port with `keys`.
-    fn restart(&mut self, i: usize, keys: &str) {
+    /// Stops instance `i` (by pid).
+    fn stop(&mut self, i: usize) {
         if let Some(mut old) = self.instances[i].take() {
             old.proc.stop();
         }
+    }
+
+    /// Stops instance `i` (if running) and starts it again on the same
+    /// port with `keys`.
+    fn restart(&mut self, i: usize, keys: &str) {
+        self.stop(i);
         let demo = Demo::start(
             &DemoOptions {
                 port: self.ports[i],
@@ -223,6 +228,13 @@ fn three_instances_behind_nginx_share_sessions_through_a_rolling_key_rotation() 
     ];
     for (step, keys) in &steps {
         for (i, instance) in INSTANCES.iter().enumerate() {
+            // While it is down, nginx passes its turn to the others.
+            cluster.stop(i);
+            let served = check_session(&client, &session_id, 3);
+            assert!(
+                !served.contains(*instance),
+                "{instance} is down: {served:?}"
+            );
             cluster.restart(i, keys);
             let label = format!("step {step}, instance {instance} restarted");
             let served = check_session(&client, &session_id, 3);
