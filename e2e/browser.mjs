@@ -53,6 +53,9 @@ async function expectChunks(count, when) {
   const cookies = await sessionCookies();
   const expected = Array.from({ length: count }, (_, i) => (i === 0 ? COOKIE : `${COOKIE}.${i}`));
   assert.deepEqual(cookies.map((c) => c.name), expected, `cookies ${when}`);
+  // Exactly these: the jar holds no other cookie for the demo's origin.
+  const all = (await context.cookies(base.href)).map((c) => c.name).sort();
+  assert.deepEqual(all, [...expected].sort(), `all cookies ${when}`);
   for (const c of cookies) {
     assert.equal(c.httpOnly, true, `${c.name} HttpOnly ${when}`);
     assert.equal(c.sameSite, 'Lax', `${c.name} SameSite ${when}`);
