@@ -685,7 +685,9 @@ impl Session {
         self.load_error
     }
 
-    /// The id of the key that opened the session, if it came from a cookie.
+    /// The id of the key that opened the session from the request's cookie,
+    /// or, once the session has been saved, of the key that sealed it (the
+    /// primary); `None` for a session that has neither been opened nor saved.
     ///
     /// ```
     /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
