@@ -337,7 +337,9 @@ impl<'a> Reader<'a> {
         let mut w: &mut [u8] = &mut buf;
         Encoder::from(&mut w).push(header).map_err(|_| Malformed)?;
         let preferred = 9 - w.len();
-        if dec.offset() != preferred {
+        // The exact bytes, not only the length: a NaN has many encodings of
+        // the same width (sign and payload bits) that decode to one value.
+        if dec.offset() != preferred || rest.get(..preferred) != buf.get(..preferred) {
             return Err(Malformed);
         }
         self.pos += preferred;

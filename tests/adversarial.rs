@@ -767,3 +767,53 @@ fn errors_and_debug_output_never_contain_keys_plaintext_or_cbor() {
     assert!(outputs[3].contains("CookieStore") && outputs[5].contains("token"));
     assert!(matches!(loaded.get::<String>("token").unwrap().as_deref(), Some(x) if x == secret));
 }
+
+/// A valid payload whose data map is `{"b": value}` (`value` is CBOR).
+fn payload_with_value(value: &[u8]) -> Vec<u8> {
+    let mut p = payload(NOW - 10, NOW + 10, 0);
+    // Replace the data map {"pad": ""} with {"b": value}.
+    p.truncate(p.len() - 6);
+    p.extend_from_slice(&[0xa1, 0x61, b'b']);
+    p.extend_from_slice(value);
+    p
+}
+
+#[test]
+fn every_accepted_float_has_exactly_one_encoding() {
+    // Regression (fuzz target `payload`): `f9 fd f9`, a signalling
+    // half-precision NaN, was accepted and re-encoded as `f9 ff f9` (the
+    // conversion through f64 sets the quiet bit): two encodings of one
+    // payload. Now a float passes only as the encoder's own bytes.
+    let crash = payload_with_value(&[0xf9, 0xfd, 0xf9]);
+    assert!(!__private::decode_payload(&crash));
+    let canonical = |p: &[u8]| {
+        !__private::decode_payload(p) || __private::reencode_payload(p).as_deref() == Some(p)
+    };
+    let mut accepted = 0;
+    for bits in 0..=u16::MAX {
+        let p = payload_with_value(&[&[0xf9][..], &bits.to_be_bytes()].concat());
+        assert!(canonical(&p), "f16 {bits:#06x}");
+        accepted += usize::from(__private::decode_payload(&p));
+    }
+    assert!(accepted > 60_000, "{accepted}");
+    let f32s = [
+        f32::NAN,
+        -f32::NAN,
+        f32::from_bits(0x7fc0_0001),
+        f32::from_bits(0xff80_0001),
+        1.5e-40,
+    ];
+    for f in f32s {
+        let p = payload_with_value(&[&[0xfa][..], &f.to_bits().to_be_bytes()].concat());
+        assert!(canonical(&p), "f32 {:#010x}", f.to_bits());
+    }
+    for f in [
+        f64::NAN,
+        -f64::NAN,
+        f64::from_bits(0x7ff8_0000_0000_0001),
+        0.1,
+    ] {
+        let p = payload_with_value(&[&[0xfb][..], &f.to_bits().to_be_bytes()].concat());
+        assert!(canonical(&p), "f64 {:#018x}", f.to_bits());
+    }
+}
