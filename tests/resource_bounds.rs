@@ -476,8 +476,13 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 #[test]
 fn hostile_headers_cost_at_most_a_small_multiple_of_a_maximal_valid_session() {
-    // Generous: medians of interleaved runs, on a shared CI machine.
+    // Generous: medians of interleaved runs, on a shared CI machine. Without
+    // the key an attacker reaches only parsing, base64 and the AEAD, all
+    // cheaper than opening a real session (measured: at most x0.8). With a
+    // leaked key, a payload of tiny items costs more to decode than the
+    // same bytes of one long string (measured: at most x2.3, debug build).
     const MAX_RATIO: f64 = 3.0;
+    const MAX_RATIO_LEAKED_KEY: f64 = 6.0;
     // The default budget, and a 17-chunk one. (255 chunks, 1 MiB, gives the
     // same ratios but takes seconds per open in a debug build.)
     for size_limit in [sealed_session::DEFAULT_SIZE_LIMIT, 64 * 1024] {
@@ -516,8 +521,13 @@ fn hostile_headers_cost_at_most_a_small_multiple_of_a_maximal_valid_session() {
                 h.len(),
                 valid.len()
             );
+            let max = if name.starts_with("leaked key") {
+                MAX_RATIO_LEAKED_KEY
+            } else {
+                MAX_RATIO
+            };
             assert!(
-                ratio <= MAX_RATIO,
+                ratio <= max,
                 "{name}: x{ratio:.2} the time of a maximal valid session"
             );
         }
