@@ -1,10 +1,11 @@
 // Browser end-to-end test of the sealed-session demo, in Debian's headless
 // Chromium driven by playwright-core (no browser download).
 //
-//   node browser.mjs http://127.0.0.1:PORT/
+//   node browser.mjs http://127.0.0.1:PORT/ [http://localhost:PORT2/]
 //
 // The demo must run with a cookie budget of 12 KiB (`--cookie-budget 12288`)
-// so the session can span three cookies. tests/e2e_browser.rs starts it.
+// so the session can span three cookies. The optional second URL is a demo
+// started with `--secure-cookies`. tests/e2e_browser.rs starts both.
 // Writes a screenshot of the logged-in page to $ARTIFACTS/demo.png
 // (default e2e/artifacts/), and to ../docs/demo.png when UPDATE_DOCS=1.
 
@@ -17,6 +18,7 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const base = new URL(process.argv[2] ?? process.env.DEMO_URL ?? 'http://127.0.0.1:3000/');
+const secureBase = process.argv[3] ? new URL(process.argv[3]) : null;
 const artifacts = process.env.ARTIFACTS ?? join(here, 'artifacts');
 const log = (...args) => console.error('[browser]', ...args);
 
@@ -179,6 +181,24 @@ try {
   await page.goto(new URL('/', base).href);
   assert.equal(pathOf(), '/login');
   log(`after logout: ${after.map((c) => c.name).join(', ') || 'no session cookie'}`);
+
+  // Secure cookies over plain HTTP on localhost (a secure context for
+  // Chromium): set, sent back, and the login works.
+  if (secureBase) {
+    await page.goto(new URL('/register', secureBase).href);
+    await page.fill('input[name=username]', 'bob');
+    await page.fill('input[name=password]', 'correct horse battery');
+    await submit('button[type=submit]');
+    await page.fill('input[name=username]', 'bob');
+    await page.fill('input[name=password]', 'correct horse battery');
+    await submit('button[type=submit]');
+    assert.equal(await text('h1'), 'Hello, bob');
+    const cookies = await context.cookies(secureBase.href);
+    assert.deepEqual(cookies.map((c) => [c.name, c.secure, c.httpOnly, c.sameSite]), [
+      [COOKIE, true, true, 'Lax'],
+    ]);
+    log(`--secure-cookies on ${secureBase.host}: Secure cookie kept and sent over http`);
+  }
   log('all browser checks passed');
 } catch (e) {
   mkdirSync(artifacts, { recursive: true });

@@ -32,6 +32,18 @@ fn chromium_register_login_chunked_notes_shrink_and_logout() {
         },
         dir.path(),
     );
+    // A second instance with `Secure` cookies: Chromium treats
+    // http://localhost as a secure context and keeps them over plain HTTP.
+    let secure = Demo::start(
+        &DemoOptions {
+            secure_cookies: true,
+            instance: Some("secure".to_owned()),
+            ..DemoOptions::default()
+        },
+        dir.path(),
+    );
+    let mut secure_url = secure.url.clone();
+    secure_url.set_host(Some("localhost")).expect("a host");
     let artifacts = e2e.join("artifacts");
     std::fs::create_dir_all(&artifacts).expect("creating e2e/artifacts");
 
@@ -39,6 +51,7 @@ fn chromium_register_login_chunked_notes_shrink_and_logout() {
     command
         .arg("browser.mjs")
         .arg(demo.url.as_str())
+        .arg(secure_url.as_str())
         .current_dir(&e2e)
         .env("ARTIFACTS", &artifacts)
         .env("BROWSER_TMP", dir.path())

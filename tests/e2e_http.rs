@@ -233,6 +233,8 @@ fn a_tampered_cookie_gives_a_fresh_logged_out_session() {
     assert_eq!(after["is_new"], true);
     assert!(after["load_error"].is_string(), "{after}");
     assert_ne!(after["session_id"], me["session_id"]);
+    // That response also deleted the cookie that did not open.
+    assert!(client.session_cookie_names().is_empty());
     let index = client.get("/");
     assert_eq!(index.status, StatusCode::SEE_OTHER);
     assert_eq!(index.location.as_deref(), Some("/login"));

@@ -145,7 +145,7 @@ impl Cluster {
                 session_keys: Some(keys.to_owned()),
                 users_file: Some(self.users.clone()),
                 instance: Some(INSTANCES[i].to_owned()),
-                cookie_budget: None,
+                ..DemoOptions::default()
             },
             &self.dir,
         );

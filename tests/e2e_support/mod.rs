@@ -124,6 +124,7 @@ pub struct DemoOptions {
     pub users_file: Option<PathBuf>,
     pub instance: Option<String>,
     pub cookie_budget: Option<usize>,
+    pub secure_cookies: bool,
 }
 
 impl Demo {
@@ -154,6 +155,9 @@ impl Demo {
         command.arg("--instance").arg(&name);
         if let Some(budget) = options.cookie_budget {
             command.arg("--cookie-budget").arg(budget.to_string());
+        }
+        if options.secure_cookies {
+            command.arg("--secure-cookies");
         }
         command.stdout(Stdio::piped());
         let log = log_dir.join(format!("demo-{name}-{}.log", unique()));
