@@ -1267,21 +1267,15 @@ impl CookieStore {
         let mut first: Vec<Option<String>> = vec![None; max];
         let mut last: Vec<Option<String>> = vec![None; max];
         let mut duplicates = false;
-        // Closure patterns, not `char` ones: `str::split(';')` runs a memchr
-        // per piece, which costs more than the piece when an attacker sends
-        // thousands of tiny ones (tests/resource_bounds.rs).
-        let ows = |c: char| c == ' ' || c == '\t';
-        let semicolon = |c: char| c == ';';
-        let equals = |c: char| c == '=';
         for header in cookie_headers {
-            for pair in header.as_ref().split(semicolon) {
-                let Some((name, value)) = pair.split_once(equals) else {
+            for pair in header.as_ref().split(';') {
+                let Some((name, value)) = pair.split_once('=') else {
                     continue;
                 };
-                let Some(index) = self.chunk_index(name.trim_matches(ows)) else {
+                let Some(index) = self.chunk_index(name.trim_matches([' ', '\t'])) else {
                     continue;
                 };
-                let value = value.trim_matches(ows);
+                let value = value.trim_matches([' ', '\t']);
                 if let (Some(f), Some(l)) = (first.get_mut(index), last.get_mut(index)) {
                     if f.is_none() {
                         *f = Some(value.to_owned());
