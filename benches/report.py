@@ -216,7 +216,7 @@ def refusals(notes):
     for (w, who), n in sorted(notes.items()):
         if "refused" in n:
             mark = "¹" if who == "actix-session" else "²"
-            out.append(f"{mark} {w}, `{who}`: {n['refused']}.")
+            out.append(f"{mark} {w}, `{who}`: {n['refused'].rstrip('.')}.")
     return out
 
 
@@ -311,7 +311,7 @@ def main():
         BEGIN,
         "",
         f"Measured {stamp} with `{args.command}` on {machine()}; "
-        f"load average before the run: {os.getloadavg()[0]:.2f} (at report time). Figures are "
+        f"load average when the report was written: {os.getloadavg()[0]:.2f}. Figures are "
         "criterion medians; each ratio divides two figures from the same run.",
         "",
         "### Targets (default algorithm, ratios from one run)",
