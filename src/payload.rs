@@ -1,7 +1,8 @@
 //! The payload codec: session state <-> CBOR bytes, with strict decoding.
 //!
-//! Encoding goes through serde and `ciborium`. Decoding is a strict reader
-//! over `ciborium-ll` headers, because the payload of a leaked key's forgery
+//! Encoding writes `ciborium-ll` heads directly (no serde dispatch on the
+//! hot path; a test pins the bytes equal to `ciborium`'s serde encoding).
+//! Decoding is a strict reader over `ciborium-ll` heads, because the payload of a leaked key's forgery
 //! is attacker-controlled: it rejects what serde would tolerate (duplicate
 //! keys, unknown fields, indefinite lengths, non-preferred encodings,
 //! trailing bytes), never allocates from a declared length before the bytes
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 
 use ciborium::Value;
 use ciborium::value::Integer;
-use ciborium_ll::{Decoder, Encoder, Header};
+use ciborium_ll::{Decoder, Encoder, Header, simple};
 use serde::ser::{SerializeMap, Serializer};
 
 /// The deepest nesting of arrays, maps and tags accepted inside a value.
@@ -96,38 +97,38 @@ impl Payload {
             + usize::from(self.idle_deadline.is_some())
             + usize::from(!self.flashes.is_empty())
             + usize::from(self.max_age.is_some());
-        head(out, MAJOR_MAP, len64(fields));
-        head(out, MAJOR_UINT, K_ISSUED_AT);
-        head(out, MAJOR_UINT, self.issued_at);
-        head(out, MAJOR_UINT, K_EXPIRES_AT);
-        head(out, MAJOR_UINT, self.expires_at);
+        head(out, Header::Map(Some(fields)))?;
+        head(out, Header::Positive(K_ISSUED_AT))?;
+        head(out, Header::Positive(self.issued_at))?;
+        head(out, Header::Positive(K_EXPIRES_AT))?;
+        head(out, Header::Positive(self.expires_at))?;
         if let Some(idle) = self.idle_deadline {
-            head(out, MAJOR_UINT, K_IDLE_DEADLINE);
-            head(out, MAJOR_UINT, idle);
+            head(out, Header::Positive(K_IDLE_DEADLINE))?;
+            head(out, Header::Positive(idle))?;
         }
-        head(out, MAJOR_UINT, K_ID);
-        head(out, MAJOR_BYTES, len64(self.id.len()));
+        head(out, Header::Positive(K_ID))?;
+        head(out, Header::Bytes(Some(self.id.len())))?;
         out.extend_from_slice(&self.id);
-        head(out, MAJOR_UINT, K_DATA);
-        head(out, MAJOR_MAP, len64(self.data.len()));
+        head(out, Header::Positive(K_DATA))?;
+        head(out, Header::Map(Some(self.data.len())))?;
         for (key, value) in &self.data {
-            text(out, key);
+            text(out, key)?;
             encode_value(out, value)?;
         }
         if !self.flashes.is_empty() {
-            head(out, MAJOR_UINT, K_FLASHES);
-            head(out, MAJOR_MAP, len64(self.flashes.len()));
+            head(out, Header::Positive(K_FLASHES))?;
+            head(out, Header::Map(Some(self.flashes.len())))?;
             for (bucket, values) in &self.flashes {
-                text(out, bucket);
-                head(out, MAJOR_ARRAY, len64(values.len()));
+                text(out, bucket)?;
+                head(out, Header::Array(Some(values.len())))?;
                 for value in values {
                     encode_value(out, value)?;
                 }
             }
         }
         if let Some(max_age) = self.max_age {
-            head(out, MAJOR_UINT, K_MAX_AGE);
-            head(out, MAJOR_UINT, max_age);
+            head(out, Header::Positive(K_MAX_AGE))?;
+            head(out, Header::Positive(max_age))?;
         }
         Ok(())
     }
@@ -183,68 +184,67 @@ impl Payload {
     }
 }
 
-/// The first `N` bytes of `bytes` as an array (a big-endian argument).
-fn be<const N: usize>(bytes: &[u8]) -> Result<[u8; N], Malformed> {
-    bytes
-        .get(..N)
-        .and_then(|b| b.try_into().ok())
-        .ok_or(Malformed)
+/// Writes one head through `ciborium-ll`, which always uses the preferred
+/// (shortest) form.
+fn head(out: &mut Vec<u8>, header: Header) -> Result<(), ()> {
+    let (buf, len) = encode_head(header).ok_or(())?;
+    out.extend_from_slice(buf.get(..len).ok_or(())?);
+    Ok(())
 }
 
-const MAJOR_UINT: u8 = 0;
-const MAJOR_NEG: u8 = 1;
-const MAJOR_BYTES: u8 = 2;
-const MAJOR_TEXT: u8 = 3;
-const MAJOR_ARRAY: u8 = 4;
-const MAJOR_MAP: u8 = 5;
-
-fn len64(len: usize) -> u64 {
-    u64::try_from(len).unwrap_or(u64::MAX)
+/// `header` as `ciborium-ll` encodes it, into a stack buffer (a head is at
+/// most 9 bytes): the bytes and their length.
+fn encode_head(header: Header) -> Option<([u8; 9], usize)> {
+    let mut buf = [0u8; 9];
+    let mut w: &mut [u8] = &mut buf;
+    Encoder::from(&mut w).push(header).ok()?;
+    let len = 9 - w.len();
+    Some((buf, len))
 }
 
-/// A head in its preferred (shortest) form, as `ciborium-ll` writes it.
-fn head(out: &mut Vec<u8>, major: u8, n: u64) {
-    let m = major << 5;
-    let [b0, b1, b2, b3, b4, b5, b6, b7] = n.to_be_bytes();
+/// The length of the preferred (shortest) head for argument `n` (RFC 8949
+/// §4.2.1), which is what `ciborium-ll` writes.
+fn preferred_head_len(n: u64) -> usize {
     match n {
-        0..24 => out.push(m | b7),
-        24..=0xff => out.extend_from_slice(&[m | 24, b7]),
-        0x100..=0xffff => out.extend_from_slice(&[m | 25, b6, b7]),
-        0x1_0000..=0xffff_ffff => out.extend_from_slice(&[m | 26, b4, b5, b6, b7]),
-        _ => out.extend_from_slice(&[m | 27, b0, b1, b2, b3, b4, b5, b6, b7]),
+        0..24 => 1,
+        24..=0xff => 2,
+        0x100..=0xffff => 3,
+        0x1_0000..=0xffff_ffff => 5,
+        _ => 9,
     }
 }
 
-fn text(out: &mut Vec<u8>, s: &str) {
-    head(out, MAJOR_TEXT, len64(s.len()));
+fn text(out: &mut Vec<u8>, s: &str) -> Result<(), ()> {
+    head(out, Header::Text(Some(s.len())))?;
     out.extend_from_slice(s.as_bytes());
+    Ok(())
 }
 
 /// One value, as `ciborium`'s `Serialize` for `Value` encodes it.
 fn encode_value(out: &mut Vec<u8>, value: &Value) -> Result<(), ()> {
     match value {
-        Value::Text(s) => text(out, s),
+        Value::Text(s) => text(out, s)?,
         Value::Bytes(b) => {
-            head(out, MAJOR_BYTES, len64(b.len()));
+            head(out, Header::Bytes(Some(b.len())))?;
             out.extend_from_slice(b);
         }
-        Value::Bool(false) => out.push(0xf4),
-        Value::Bool(true) => out.push(0xf5),
-        Value::Null => out.push(0xf6),
+        Value::Bool(false) => head(out, Header::Simple(simple::FALSE))?,
+        Value::Bool(true) => head(out, Header::Simple(simple::TRUE))?,
+        Value::Null => head(out, Header::Simple(simple::NULL))?,
         Value::Integer(i) => match (u64::try_from(*i), i64::try_from(*i)) {
-            (Ok(n), _) => head(out, MAJOR_UINT, n),
+            (Ok(n), _) => head(out, Header::Positive(n))?,
             // -1 - n, i.e. !n, for a negative n.
-            (_, Ok(n)) => head(out, MAJOR_NEG, u64::try_from(!n).map_err(|_| ())?),
+            (_, Ok(n)) => head(out, Header::Negative(u64::try_from(!n).map_err(|_| ())?))?,
             _ => ciborium::into_writer(value, &mut *out).map_err(|_| ())?,
         },
         Value::Array(items) => {
-            head(out, MAJOR_ARRAY, len64(items.len()));
+            head(out, Header::Array(Some(items.len())))?;
             for item in items {
                 encode_value(out, item)?;
             }
         }
         Value::Map(entries) => {
-            head(out, MAJOR_MAP, len64(entries.len()));
+            head(out, Header::Map(Some(entries.len())))?;
             for (k, v) in entries {
                 encode_value(out, k)?;
                 encode_value(out, v)?;
@@ -260,25 +260,10 @@ fn encode_value(out: &mut Vec<u8>, value: &Value) -> Result<(), ()> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Malformed;
 
-/// A cursor over the input. Heads with an integer argument (majors 0 to 6)
-/// are parsed here, straight from the slice; major 7 (simple values and
-/// floats) goes through `ciborium-ll`. Strings are copied once out of the
-/// input, never through a zero-filled buffer.
+/// A cursor over the input; heads are decoded by `ciborium-ll`.
 struct Reader<'a> {
     input: &'a [u8],
     pos: usize,
-}
-
-/// The length of the preferred (shortest) head for argument `n` (RFC 8949
-/// §4.2.1), as `ciborium-ll`'s encoder writes it.
-fn preferred_head_len(n: u64) -> usize {
-    match n {
-        0..24 => 1,
-        24..=0xff => 2,
-        0x100..=0xffff => 3,
-        0x1_0000..=0xffff_ffff => 5,
-        _ => 9,
-    }
 }
 
 impl<'a> Reader<'a> {
@@ -294,55 +279,44 @@ impl<'a> Reader<'a> {
         Ok(bytes)
     }
 
-    /// The next header, which must use the preferred (shortest) encoding, so
-    /// that equal values have equal bytes. Indefinite lengths, breaks and
-    /// reserved additional information are rejected.
+    /// The next head. It must be byte for byte what `ciborium-ll` encodes
+    /// for the value it decodes to: the preferred (shortest) form, so equal
+    /// values have equal bytes (a NaN has many encodings of one width, so
+    /// the bytes are compared, not only the length). Indefinite lengths,
+    /// breaks and reserved additional information are rejected.
     fn header(&mut self) -> Result<Header, Malformed> {
         let rest = self.input.get(self.pos..).ok_or(Malformed)?;
-        let (&initial, after) = rest.split_first().ok_or(Malformed)?;
-        let (major, info) = (initial >> 5, initial & 0x1f);
-        if major == 7 {
-            return self.simple_or_float(rest);
-        }
-        let (arg, head_len) = match info {
-            0..24 => (u64::from(info), 1),
-            24 => (u64::from(*after.first().ok_or(Malformed)?), 2),
-            25 => (u64::from(u16::from_be_bytes(be(after)?)), 3),
-            26 => (u64::from(u32::from_be_bytes(be(after)?)), 5),
-            27 => (u64::from_be_bytes(be(after)?), 9),
-            _ => return Err(Malformed),
-        };
-        if head_len != preferred_head_len(arg) {
-            return Err(Malformed);
-        }
-        self.pos += head_len;
-        let len = || usize::try_from(arg).map_err(|_| Malformed);
-        Ok(match major {
-            0 => Header::Positive(arg),
-            1 => Header::Negative(arg),
-            2 => Header::Bytes(Some(len()?)),
-            3 => Header::Text(Some(len()?)),
-            4 => Header::Array(Some(len()?)),
-            5 => Header::Map(Some(len()?)),
-            _ => Header::Tag(arg),
-        })
-    }
-
-    /// A major-7 head (`rest` starts with it), decoded by `ciborium-ll` and
-    /// checked against its own preferred encoding (shortest lossless float).
-    fn simple_or_float(&mut self, rest: &[u8]) -> Result<Header, Malformed> {
         let mut dec = Decoder::from(rest);
         let header = dec.pull().map_err(|_| Malformed)?;
-        let mut buf = [0u8; 9];
-        let mut w: &mut [u8] = &mut buf;
-        Encoder::from(&mut w).push(header).map_err(|_| Malformed)?;
-        let preferred = 9 - w.len();
-        // The exact bytes, not only the length: a NaN has many encodings of
-        // the same width (sign and payload bits) that decode to one value.
-        if dec.offset() != preferred || rest.get(..preferred) != buf.get(..preferred) {
+        if matches!(
+            header,
+            Header::Break
+                | Header::Bytes(None)
+                | Header::Text(None)
+                | Header::Array(None)
+                | Header::Map(None)
+        ) {
             return Err(Malformed);
         }
-        self.pos += preferred;
+        let used = dec.offset();
+        let canonical = match header {
+            Header::Positive(n) | Header::Negative(n) | Header::Tag(n) => {
+                used == preferred_head_len(n)
+            }
+            Header::Bytes(Some(len))
+            | Header::Text(Some(len))
+            | Header::Array(Some(len))
+            | Header::Map(Some(len)) => {
+                used == preferred_head_len(u64::try_from(len).map_err(|_| Malformed)?)
+            }
+            // Floats and simple values: compare the exact bytes.
+            _ => encode_head(header)
+                .is_some_and(|(buf, len)| len == used && rest.get(..used) == buf.get(..len)),
+        };
+        if !canonical {
+            return Err(Malformed);
+        }
+        self.pos += used;
         Ok(header)
     }
 
