@@ -149,10 +149,8 @@ impl SessionLayer {
     /// one store's name is a chunk cookie name of another's (`auth` and
     /// `auth.1`): they would read and delete each other's cookies.
     pub fn with_store(self, store: CookieStore) -> Result<Self, crate::StoreError> {
-        let mut stores = self.stores.to_vec();
-        super::add_store(&mut stores, store)?;
         Ok(SessionLayer {
-            stores: stores.into(),
+            stores: super::add_store(&self.stores, store)?,
         })
     }
 }

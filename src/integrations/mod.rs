@@ -760,9 +760,9 @@ impl Sessions {
 
 /// Adds `store` to `stores`, replacing a store with the same cookie name.
 pub(crate) fn add_store(
-    stores: &mut Vec<CookieStore>,
+    stores: &[CookieStore],
     store: CookieStore,
-) -> Result<(), crate::StoreError> {
+) -> Result<Arc<[CookieStore]>, crate::StoreError> {
     // `auth` beside `auth.1`: each would read and delete the other's cookies.
     if let Some(other) = stores
         .iter()
@@ -773,11 +773,12 @@ pub(crate) fn add_store(
             other: other.name().to_owned(),
         });
     }
+    let mut stores = stores.to_vec();
     match stores.iter_mut().find(|s| s.name() == store.name()) {
         Some(slot) => *slot = store,
         None => stores.push(store),
     }
-    Ok(())
+    Ok(stores.into())
 }
 
 /// Creates the request's handles. `header` looks a request header up by
