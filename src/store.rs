@@ -1312,7 +1312,7 @@ impl CookieStore {
         if count == 0 || chunks.iter().skip(count).any(Option::is_some) {
             return Err(self.reject(Reject::ChunkCount));
         }
-        let max_text = self.inner.max_chunks * MAX_COOKIE_LEN;
+        let max_text = self.max_text_len();
         let mut text = String::new();
         for chunk in chunks.iter().flatten() {
             if chunk.is_empty() || text.len() + chunk.len() > max_text {
@@ -1329,11 +1329,10 @@ impl CookieStore {
         count: usize,
         now: u64,
     ) -> Result<Session, LoadError> {
-        let max_text = self.inner.max_chunks * MAX_COOKIE_LEN;
         let opened = self
             .inner
             .envelope
-            .open(text, count, max_text)
+            .open(text, count, self.max_text_len())
             .map_err(|r| self.reject(r))?;
         let payload = Payload::decode(&opened.payload).map_err(|_| self.reject(Reject::Payload))?;
         // Lifetimes are checked only after authentication: an unauthenticated
