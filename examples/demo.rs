@@ -466,13 +466,11 @@ async fn register(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response());
     }
     let username = form.username.clone();
-    let added = tokio::task::spawn_blocking(move || -> Result<bool, BoxError> {
+    let added = blocking(move || {
         let hash = hash_password(&form.password)?;
         app.users.add(&form.username, hash)
     })
-    .await
-    .map_err(|e| AppError(e.to_string()))?
-    .map_err(|e| AppError(e.to_string()))?;
+    .await?;
     if !added {
         let token = csrf_token(&session)?;
         let body = credentials_page(
@@ -506,15 +504,13 @@ async fn login(
         return Ok(forbidden());
     }
     let username = form.username.clone();
-    let ok = tokio::task::spawn_blocking(move || -> Result<bool, BoxError> {
+    let ok = blocking(move || {
         Ok(app
             .users
             .lookup(&form.username)?
             .is_some_and(|hash| verify_password(&form.password, &hash)))
     })
-    .await
-    .map_err(|e| AppError(e.to_string()))?
-    .map_err(|e| AppError(e.to_string()))?;
+    .await?;
     if !ok {
         let token = csrf_token(&session)?;
         let body = credentials_page(
@@ -619,6 +615,17 @@ async fn whoami(State(app): State<Arc<App>>, session: Session) -> Result<Respons
 
 /// An unexpected failure: logged, and a 500 page without details.
 struct AppError(String);
+
+/// Runs password hashing or the users file off the async workers (argon2 is
+/// deliberately slow), with its failure and a panicked task as `AppError`.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, BoxError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError(e.to_string()))?
+        .map_err(|e| AppError(e.to_string()))
+}
 
 impl From<ValueError> for AppError {
     fn from(e: ValueError) -> Self {
