@@ -27,8 +27,6 @@ pub use integrations::axum;
 pub mod __private;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod vectors;
 
 pub use error::{ConfigError, ConfigErrorKind, KeyError, LoadError};
 pub use keyring::{

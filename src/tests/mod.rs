@@ -5,3 +5,4 @@ mod jar;
 mod properties;
 mod rotation;
 mod scenarios;
+mod vectors;

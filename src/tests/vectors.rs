@@ -2051,7 +2051,7 @@ fn vectors_v1() {
         assert_eq!(
             digest(text),
             pinned,
-            "test-vectors/v1/{name} changed: wire format v1 is frozen; update FROZEN in src/vectors.rs only for a deliberate, reviewed change"
+            "test-vectors/v1/{name} changed: wire format v1 is frozen; update FROZEN in src/tests/vectors.rs only for a deliberate, reviewed change"
         );
     }
 }

@@ -1,0 +1,111 @@
+//! Response headers from what the sessions emit: `Set-Cookie` lines, the
+//! header transport's header, `Cache-Control: private` and `Vary`.
+
+use super::Emit;
+
+/// One header operation on the response.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct HeaderOp {
+    pub(crate) name: String,
+    pub(crate) value: String,
+    /// Append a field (`Set-Cookie`, `Vary`) rather than replace the header.
+    pub(crate) append: bool,
+}
+
+/// The headers to add to a response, given the sessions' [`Emit`]s and the
+/// response's current `Cache-Control` and `Vary` field values: one
+/// `Set-Cookie` per line, the header-transport header, `Cache-Control`
+/// made private when anything is set, and `Vary` for each used session
+/// unless already covered. The frameworks only convert and apply them.
+pub(crate) fn response_headers(
+    emits: &[Emit],
+    cache_control: &[&str],
+    vary: &[&str],
+) -> Vec<HeaderOp> {
+    let mut ops = Vec::new();
+    let mut fields: Vec<&str> = Vec::new();
+    for emit in emits {
+        ops.extend(emit.set_cookie.iter().map(|line| HeaderOp {
+            name: "set-cookie".to_owned(),
+            value: line.clone(),
+            append: true,
+        }));
+        if let Some((name, value)) = &emit.header {
+            ops.push(HeaderOp {
+                name: name.clone(),
+                value: value.clone(),
+                append: false,
+            });
+        }
+        if let Some(field) = &emit.vary
+            && !fields.iter().any(|f| f.eq_ignore_ascii_case(field))
+        {
+            fields.push(field);
+        }
+    }
+    if !ops.is_empty() {
+        // Several fields are one comma-separated list (RFC 9110 §5.3).
+        if let Some(value) = private_cache_control(Some(&cache_control.join(", "))) {
+            ops.push(HeaderOp {
+                name: "cache-control".to_owned(),
+                value,
+                append: false,
+            });
+        }
+    }
+    for field in fields {
+        if !varies_on(vary.iter().copied(), field) {
+            ops.push(HeaderOp {
+                name: "vary".to_owned(),
+                value: field.to_owned(),
+                append: true,
+            });
+        }
+    }
+    ops
+}
+
+/// The `Cache-Control` value a response that sets a session cookie should
+/// carry, given the one it has; `None` when it is already private enough.
+///
+/// A response carrying a session cookie must never be stored by a shared
+/// cache (it would hand one user's session to the next): `private` or
+/// `no-store` is kept as is; anything else loses `public` and `s-maxage`
+/// and gains `private`.
+pub(crate) fn private_cache_control(existing: Option<&str>) -> Option<String> {
+    let Some(existing) = existing.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Some("private".to_owned());
+    };
+    let directives: Vec<&str> = existing.split(',').map(str::trim).collect();
+    let name = |d: &str| {
+        d.split('=')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    };
+    if directives
+        .iter()
+        .any(|d| matches!(name(d).as_str(), "private" | "no-store"))
+    {
+        return None;
+    }
+    let mut value = String::from("private");
+    for d in directives {
+        if d.is_empty() || matches!(name(d).as_str(), "public" | "s-maxage") {
+            continue;
+        }
+        value.push_str(", ");
+        value.push_str(d);
+    }
+    Some(value)
+}
+
+/// Whether the `Vary` header values already cover `field`.
+pub(crate) fn varies_on<'a>(values: impl IntoIterator<Item = &'a str>, field: &str) -> bool {
+    values.into_iter().any(|v| {
+        v.split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.eq_ignore_ascii_case(field))
+    })
+}

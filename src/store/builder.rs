@@ -1,0 +1,501 @@
+//! [`CookieStoreBuilder`]: the store's options, their secure defaults, and
+//! the checks that refuse a bad combination at build time.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::attributes::{SameSite, attributes};
+use super::names::{chunk_name, chunks_for};
+use super::{
+    CookieStore, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_SIZE_LIMIT, Inner, MAX_CHUNKS,
+    MAX_CLOCK_SKEW, MAX_MAX_AGE_SECS, MAX_NAME_LEN, MIN_SIZE_LIMIT, StoreError,
+};
+use crate::envelope::Envelope;
+use crate::keyring::Keyring;
+use crate::observe::Counters;
+use crate::session::{SessionId, unix_secs};
+
+/// Builds a [`CookieStore`]; every option has a secure default and the
+/// combination is checked by [`CookieStoreBuilder::build`].
+///
+/// Defaults: `Path=/`, `Secure`, `HttpOnly`, `SameSite=Lax`, max-age 14
+/// days (driving both the cookie's `Max-Age` and the sealed expiry), no
+/// idle timeout, no rolling renewal, 60 s clock skew, a 6 KiB size budget.
+///
+/// ```
+/// use std::time::Duration;
+/// use sealed_session::{CookieStore, Keyring, SameSite};
+///
+/// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
+/// let store = CookieStore::builder("__Host-session", keyring)
+///     .with_same_site(SameSite::Strict)
+///     .with_max_age(Duration::from_secs(8 * 3600))
+///     .with_idle_timeout(Duration::from_secs(30 * 60))
+///     .build()?;
+/// assert_eq!(store.name(), "__Host-session");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+#[must_use = "a builder does nothing until .build()"]
+pub struct CookieStoreBuilder {
+    pub(super) name: String,
+    pub(super) keyring: Arc<Keyring>,
+    pub(super) options: Options,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Options {
+    pub(super) path: String,
+    pub(super) domain: Option<String>,
+    pub(super) secure: bool,
+    pub(super) http_only: bool,
+    pub(super) same_site: SameSite,
+    pub(super) partitioned: bool,
+    pub(super) max_age: Duration,
+    pub(super) idle_timeout: Option<Duration>,
+    pub(super) rolling: bool,
+    pub(super) clock_skew: Duration,
+    pub(super) size_limit: usize,
+    pub(super) header: Option<String>,
+    /// Sessions issued before this Unix time do not open.
+    pub(super) not_before: Option<u64>,
+    pub(super) revocation: Option<RevocationCheck>,
+}
+
+/// The application's "is this session id revoked?" hook.
+#[derive(Clone)]
+pub(super) struct RevocationCheck(pub(super) Arc<dyn Fn(SessionId) -> bool + Send + Sync>);
+
+impl fmt::Debug for RevocationCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RevocationCheck(..)")
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            path: "/".to_owned(),
+            domain: None,
+            secure: true,
+            http_only: true,
+            same_site: SameSite::Lax,
+            partitioned: false,
+            max_age: DEFAULT_MAX_AGE,
+            idle_timeout: None,
+            rolling: false,
+            clock_skew: DEFAULT_CLOCK_SKEW,
+            size_limit: DEFAULT_SIZE_LIMIT,
+            header: None,
+            not_before: None,
+            revocation: None,
+        }
+    }
+}
+
+impl fmt::Debug for CookieStoreBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CookieStoreBuilder")
+            .field("name", &self.name)
+            .field("keyring", &self.keyring)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl CookieStoreBuilder {
+    /// The `Path` attribute (default `/`).
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let store = sealed_session::CookieStore::builder("s", keyring).with_path("/app").build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.options.path = path.into();
+        self
+    }
+
+    /// The `Domain` attribute (default: none, a host-only cookie).
+    ///
+    /// # Security
+    ///
+    /// A `Domain` shares the cookie with every subdomain: any of them can
+    /// read and overwrite it. Prefer host-only cookies (and a `__Host-` name).
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    ///     .with_domain("example.com")
+    ///     .build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
+        self.options.domain = Some(domain.into());
+        self
+    }
+
+    /// The `Secure` attribute (default `true`).
+    ///
+    /// # Security
+    ///
+    /// Without `Secure` the cookie travels over plain HTTP, where anyone on
+    /// the path can copy and replay it. Turn it off only for local development.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let dev_store = sealed_session::CookieStore::builder("s", keyring).with_secure(false).build()?;
+    /// # let _ = dev_store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_secure(mut self, secure: bool) -> Self {
+        self.options.secure = secure;
+        self
+    }
+
+    /// The `HttpOnly` attribute (default `true`).
+    ///
+    /// # Security
+    ///
+    /// Without `HttpOnly` any script on the page (including injected ones)
+    /// can read the sealed cookie and replay it from elsewhere.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let store = sealed_session::CookieStore::builder("s", keyring).with_http_only(true).build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_http_only(mut self, http_only: bool) -> Self {
+        self.options.http_only = http_only;
+        self
+    }
+
+    /// The `SameSite` attribute (default `Lax`).
+    ///
+    /// # Security
+    ///
+    /// `SameSite=None` sends the cookie with cross-site requests: protect
+    /// every state-changing request against CSRF.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// use sealed_session::SameSite;
+    /// let store = sealed_session::CookieStore::builder("s", keyring).with_same_site(SameSite::Strict).build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_same_site(mut self, same_site: SameSite) -> Self {
+        self.options.same_site = same_site;
+        self
+    }
+
+    /// The `Partitioned` attribute (CHIPS; default `false`). Requires `Secure`.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let store = sealed_session::CookieStore::builder("s", keyring).with_partitioned(true).build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_partitioned(mut self, partitioned: bool) -> Self {
+        self.options.partitioned = partitioned;
+        self
+    }
+
+    /// How long a session lives (default 14 days). This one setting drives
+    /// both the sealed absolute expiry and the cookie's `Max-Age`, so they
+    /// cannot drift apart (gorilla/sessions#48).
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// use std::time::Duration;
+    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    ///     .with_max_age(Duration::from_secs(3600))
+    ///     .build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_max_age(mut self, max_age: Duration) -> Self {
+        self.options.max_age = max_age;
+        self
+    }
+
+    /// Expire sessions unused for this long (default: no idle timeout). The
+    /// idle deadline is sealed in the session and refreshed by a save once
+    /// half of it has passed, so an active user writes at most one extra
+    /// cookie per half-timeout.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// use std::time::Duration;
+    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    ///     .with_idle_timeout(Duration::from_secs(900))
+    ///     .build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_idle_timeout(mut self, idle: Duration) -> Self {
+        self.options.idle_timeout = Some(idle);
+        self
+    }
+
+    /// Rolling renewal (default `false`): once half the max-age has passed, a
+    /// save pushes the absolute expiry to a full max-age from now.
+    ///
+    /// # Security
+    ///
+    /// With rolling renewal an active session never expires; a stolen cookie
+    /// stays usable for as long as it keeps being used. Pair it with an idle
+    /// timeout.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let store = sealed_session::CookieStore::builder("s", keyring).with_rolling(true).build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_rolling(mut self, rolling: bool) -> Self {
+        self.options.rolling = rolling;
+        self
+    }
+
+    /// Clock-skew allowance between instances (default 60 s, at most 5 min):
+    /// expiry and issued-at checks tolerate this much disagreement.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// use std::time::Duration;
+    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    ///     .with_clock_skew(Duration::from_secs(5))
+    ///     .build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_clock_skew(mut self, skew: Duration) -> Self {
+        self.options.clock_skew = skew;
+        self
+    }
+
+    /// The budget for all of a session's cookies together, in `name=value`
+    /// bytes (default 6 KiB). A session needing more is refused by `save`.
+    /// Each cookie also stays within 4096 bytes, so the budget sets how
+    /// many cookies (chunks) a session may span.
+    ///
+    /// Larger budgets cost bandwidth on every request and can exceed proxy
+    /// limits: nginx's default `large_client_header_buffers 4 8k` rejects a
+    /// `Cookie` header over 8 KiB with `400 Bad Request`.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    ///     .with_size_limit(16 * 1024)
+    ///     .build()?;
+    /// assert_eq!(store.max_chunks(), 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_size_limit(mut self, bytes: usize) -> Self {
+        self.options.size_limit = bytes;
+        self
+    }
+
+    /// Also carry the session in a request/response header, for clients
+    /// without cookies (beego's `EnableSidInHTTPHeader`); see
+    /// [`CookieStore::load_header`] and [`CookieStore::save_header`].
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    ///     .with_header_transport("x-session")
+    ///     .build()?;
+    /// assert_eq!(store.header_name(), Some("x-session"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_header_transport(mut self, header: impl Into<String>) -> Self {
+        self.options.header = Some(header.into());
+        self
+    }
+
+    /// Logs everyone out without touching the keys: a session issued before
+    /// `not_before` no longer opens. It loads as [`LoadError::Expired`](crate::LoadError::Expired) (it
+    /// is authentic, its validity was cut short; "expired" is also what to
+    /// tell the user) and the request gets a fresh session.
+    ///
+    /// The issued-at time is sealed in the session and kept by every save
+    /// (re-seals, rolling renewal, idle refresh, [`Session::regenerate_id`](crate::Session::regenerate_id)),
+    /// so the cut-off ends a session however recently it was used. Choose
+    /// the moment of the incident (when it is deployed it lies in the past):
+    /// a session issued by an instance whose clock runs behind may carry an
+    /// issued-at up to the clock skew earlier than real time.
+    ///
+    /// Cost: one comparison per load and nothing stored, but every instance
+    /// must be configured with the same cut-off (e.g. a Unix time in an
+    /// environment variable). After one max-age (400 days at most) it
+    /// rejects nothing any more and can be removed.
+    ///
+    /// [`CookieStoreBuilder::build`] refuses a cut-off later than now plus
+    /// the clock-skew allowance ([`StoreError::NotBeforeInFuture`]).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let incident = SystemTime::now() - Duration::from_secs(3600);
+    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    ///     .with_not_before(incident)
+    ///     .build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_not_before(mut self, not_before: SystemTime) -> Self {
+        self.options.not_before = Some(unix_secs(not_before));
+        self
+    }
+
+    /// Asks the application whether a session is revoked: `is_revoked(id)`
+    /// runs each time a cookie opens (after authentication and the lifetime
+    /// checks); `true` makes the load [`LoadError::Invalid`](crate::LoadError::Invalid) and the session
+    /// fresh. For applications that keep their own denylist, e.g. "log out
+    /// everywhere" or a compromised account; [`Session::id`](crate::Session::id) is the id to list
+    /// (it changes on [`Session::regenerate_id`](crate::Session::regenerate_id)).
+    ///
+    /// Cost: one call per request that carries a session, on the request
+    /// path inside [`CookieStore::load`]: keep it fast and non-blocking (an
+    /// in-memory set refreshed in the background, not a network round
+    /// trip). An entry is needed only until that session's expiry (at most
+    /// one max-age after it was listed), so the denylist stays bounded. It is
+    /// the one piece of server-side state this crate otherwise avoids. A
+    /// panic in the hook propagates to the caller of `load`.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use std::sync::{Arc, RwLock};
+    /// use sealed_session::{CookieStore, Keyring, LoadError, SessionId};
+    ///
+    /// let denylist: Arc<RwLock<HashSet<SessionId>>> = Arc::default();
+    /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
+    /// let list = Arc::clone(&denylist);
+    /// let store = CookieStore::builder("s", keyring)
+    ///     .with_revocation_check(move |id| list.read().is_ok_and(|set| set.contains(&id)))
+    ///     .build()?;
+    ///
+    /// let mut session = store.load(None::<&str>);
+    /// session.insert("user", "alice")?;
+    /// let cookie = store.save(&mut session)?[0].split(';').next().unwrap().to_owned();
+    /// denylist.write().unwrap().insert(session.id());
+    /// assert_eq!(store.load(Some(cookie.as_str())).load_error(), Some(LoadError::Invalid));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_revocation_check(
+        mut self,
+        is_revoked: impl Fn(SessionId) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.options.revocation = Some(RevocationCheck(Arc::new(is_revoked)));
+        self
+    }
+
+    /// Checks the configuration and derives the store's subkeys.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] naming the first problem found.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let err = sealed_session::CookieStore::builder("__Host-s", keyring)
+    ///     .with_domain("example.com")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(err, sealed_session::StoreError::HostPrefix);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build(self) -> Result<CookieStore, StoreError> {
+        let o = &self.options;
+        let name = &self.name;
+        if name.is_empty() || name.len() > MAX_NAME_LEN || !name.bytes().all(is_token_byte) {
+            return Err(StoreError::InvalidName(name.clone()));
+        }
+        if o.same_site == SameSite::None && !o.secure {
+            return Err(StoreError::SameSiteNoneWithoutSecure);
+        }
+        if o.partitioned && !o.secure {
+            return Err(StoreError::PartitionedWithoutSecure);
+        }
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with("__host-") && (o.domain.is_some() || o.path != "/" || !o.secure) {
+            return Err(StoreError::HostPrefix);
+        }
+        if lower.starts_with("__secure-") && !o.secure {
+            return Err(StoreError::SecurePrefix);
+        }
+        if let Some(domain) = &o.domain {
+            let ok = !domain.is_empty()
+                && domain.len() <= 253
+                && domain
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+            if !ok {
+                return Err(StoreError::InvalidDomain);
+            }
+        }
+        if !o.path.starts_with('/')
+            || o.path.bytes().any(|b| b == b';' || b.is_ascii_control())
+            || !o.path.is_ascii()
+        {
+            return Err(StoreError::InvalidPath);
+        }
+        let max_age = o.max_age.as_secs();
+        if max_age == 0 || max_age > MAX_MAX_AGE_SECS {
+            return Err(StoreError::InvalidMaxAge);
+        }
+        if let Some(idle) = o.idle_timeout
+            && (idle.as_secs() == 0 || idle > o.max_age)
+        {
+            return Err(StoreError::InvalidIdleTimeout);
+        }
+        if o.clock_skew > MAX_CLOCK_SKEW {
+            return Err(StoreError::ClockSkewTooLarge);
+        }
+        let max_chunks = chunks_for(name, o.size_limit);
+        if o.size_limit < MIN_SIZE_LIMIT || max_chunks > MAX_CHUNKS {
+            return Err(StoreError::InvalidSizeLimit {
+                limit: o.size_limit,
+            });
+        }
+        if let Some(h) = &o.header
+            && (h.is_empty() || !h.bytes().all(is_token_byte))
+        {
+            return Err(StoreError::InvalidHeaderName(h.clone()));
+        }
+        let latest = unix_secs(SystemTime::now()).saturating_add(o.clock_skew.as_secs());
+        if o.not_before.is_some_and(|nb| nb > latest) {
+            return Err(StoreError::NotBeforeInFuture);
+        }
+        let envelope = Envelope::new(&self.keyring, name).map_err(StoreError::Key)?;
+        let chunk_names = (0..max_chunks).map(|i| chunk_name(name, i)).collect();
+        let attributes = attributes(o);
+        let deletions = (0..max_chunks)
+            .map(|i| format!("{}=; Max-Age=0{attributes}", chunk_name(name, i)))
+            .collect();
+        Ok(CookieStore {
+            inner: Arc::new(Inner {
+                envelope,
+                chunk_names,
+                deletions,
+                attributes,
+                primary: self.keyring.primary_id(),
+                keyring: self.keyring,
+                max_chunks,
+                builder_options: self.options,
+                counters: Counters::default(),
+            }),
+        })
+    }
+}
+
+/// RFC 6265 `token` bytes (RFC 7230 `tchar`).
+pub(super) fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}

@@ -1,0 +1,199 @@
+//! Opening: a request's chunks -> an authenticated, unexpired session, or a
+//! fresh one with the reason.
+
+use std::time::SystemTime;
+
+use super::CookieStore;
+use crate::envelope::Reject;
+use crate::error::LoadError;
+use crate::observe::{bump, event};
+use crate::payload::Payload;
+use crate::session::{Session, unix_secs};
+
+impl CookieStore {
+    /// Loads this store's session from a request's `Cookie` header values
+    /// (several header fields are fine, as HTTP/2 sends them).
+    ///
+    /// Never fails: with no session cookie, or one that is forged,
+    /// truncated, for another name or key, or expired, the session is fresh
+    /// and [`Session::load_error`] says why (`Invalid` or `Expired` only).
+    ///
+    /// Only exactly this store's chunk names are read (`name`, `name.1`, ...;
+    /// never a prefix match); other cookies are ignored. If a chunk name
+    /// appears twice (cookies set for two paths), the first occurrences are
+    /// tried, then the last.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// let session = store.load(["a=1; b=2", "s=not-a-session"]);
+    /// assert!(session.is_new());
+    /// assert_eq!(session.load_error(), Some(sealed_session::LoadError::Invalid));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn load<I>(&self, cookie_headers: I) -> Session
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.load_at(cookie_headers, unix_secs(SystemTime::now()))
+    }
+
+    /// A fresh session for a request that carried no session cookie.
+    pub(super) fn fresh_load(&self, now: u64) -> Session {
+        bump(&self.inner.counters.loads_fresh);
+        event!(
+            trace,
+            cookie = self.name(),
+            "no session cookie: fresh session"
+        );
+        self.fresh(now)
+    }
+
+    /// Applies the store's revocation options to an opened session, counts
+    /// the load's outcome and falls back to a fresh session on failure.
+    /// `present` is how many of the session's cookies the request carried.
+    pub(super) fn finish_load(
+        &self,
+        result: Result<Session, LoadError>,
+        present: usize,
+        now: u64,
+    ) -> Session {
+        let counters = &self.inner.counters;
+        match result.and_then(|session| self.admit(session)) {
+            Ok(session) => {
+                bump(&counters.loads_opened);
+                let (key_id, primary) = session.opened_with.unwrap_or((self.inner.primary, true));
+                if !primary {
+                    bump(&counters.opened_with_non_primary);
+                }
+                event!(
+                    debug,
+                    cookie = self.name(),
+                    key_id = %key_id,
+                    primary,
+                    chunks = session.chunks_loaded,
+                    "session opened"
+                );
+                let _ = key_id;
+                session
+            }
+            Err(error) => {
+                bump(match error {
+                    LoadError::Invalid => &counters.invalid,
+                    LoadError::Expired => &counters.expired,
+                });
+                event!(
+                    debug,
+                    cookie = self.name(),
+                    outcome = %error,
+                    chunks = present,
+                    "session cookie not used: fresh session"
+                );
+                let mut session = self.fresh(now);
+                session.load_error = Some(error);
+                session.chunks_loaded = present;
+                session
+            }
+        }
+    }
+
+    /// The opt-in revocation checks, on a session that authenticated and
+    /// has not expired.
+    pub(super) fn admit(&self, session: Session) -> Result<Session, LoadError> {
+        let o = &self.inner.builder_options;
+        if o.not_before
+            .is_some_and(|nb| session.payload.issued_at < nb)
+        {
+            event!(
+                debug,
+                cookie = self.name(),
+                "session issued before the not-before cut-off"
+            );
+            return Err(LoadError::Expired);
+        }
+        if let Some(check) = &o.revocation
+            && (check.0)(session.id())
+        {
+            bump(&self.inner.counters.revoked);
+            event!(
+                debug,
+                cookie = self.name(),
+                "session id revoked by the application"
+            );
+            return Err(LoadError::Invalid);
+        }
+        Ok(session)
+    }
+
+    pub(super) fn open_chunks(
+        &self,
+        chunks: &[Option<String>],
+        now: u64,
+    ) -> Result<Session, LoadError> {
+        let count = chunks.iter().take_while(|c| c.is_some()).count();
+        // A gap (a chunk missing before a present one) never opens.
+        if count == 0 || chunks.iter().skip(count).any(Option::is_some) {
+            return Err(self.reject(Reject::ChunkCount));
+        }
+        let max_text = self.max_text_len();
+        let mut text = String::new();
+        for chunk in chunks.iter().flatten() {
+            if chunk.is_empty() || text.len() + chunk.len() > max_text {
+                return Err(self.reject(Reject::TooLong));
+            }
+            text.push_str(chunk);
+        }
+        self.open_text(&text, count, now)
+    }
+
+    pub(crate) fn open_text(
+        &self,
+        text: &str,
+        count: usize,
+        now: u64,
+    ) -> Result<Session, LoadError> {
+        let opened = self
+            .inner
+            .envelope
+            .open(text, count, self.max_text_len())
+            .map_err(|r| self.reject(r))?;
+        let payload = Payload::decode(&opened.payload).map_err(|_| self.reject(Reject::Payload))?;
+        // Lifetimes are checked only after authentication: an unauthenticated
+        // cookie must not learn whether its timestamps would have passed.
+        let skew = self.inner.builder_options.clock_skew.as_secs();
+        if payload.issued_at > now.saturating_add(skew) {
+            return Err(self.reject(Reject::FromFuture));
+        }
+        let expired = now > payload.expires_at.saturating_add(skew)
+            || payload
+                .idle_deadline
+                .is_some_and(|d| now > d.saturating_add(skew));
+        if expired {
+            return Err(LoadError::Expired);
+        }
+        Ok(Session {
+            payload,
+            is_new: false,
+            modified: false,
+            destroyed: false,
+            load_error: None,
+            opened_with: Some((opened.key_id, opened.by_primary)),
+            chunks_loaded: count,
+            sealed_len: text.len(),
+            store_name: self.name().to_owned(),
+        })
+    }
+
+    pub(super) fn reject(&self, reason: Reject) -> LoadError {
+        // The reason stays internal (no oracle for the client): debug logs only.
+        event!(
+            debug,
+            cookie = self.name(),
+            reason = reason.as_str(),
+            "session cookie rejected"
+        );
+        let _ = reason;
+        LoadError::Invalid
+    }
+}

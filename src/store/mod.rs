@@ -1,0 +1,349 @@
+//! The cookie store: cookie attributes, chunking across cookies, the size
+//! budget, `Cookie` parsing and `Set-Cookie` lines. It knows cookie syntax,
+//! not any HTTP library's types.
+//!
+//! One concern per file: [`builder`] (options and their validation),
+//! [`errors`] (configuration and save errors), [`names`] (cookie and chunk
+//! names), [`attributes`] (the `Set-Cookie` attributes), [`cookie_header`]
+//! (finding this store's chunks in `Cookie` headers), [`load`] (opening),
+//! [`save`] (sealing and `Set-Cookie` lines) and [`header`] (the
+//! single-header transport). This file holds the limits and the store itself.
+
+mod attributes;
+mod builder;
+mod cookie_header;
+mod errors;
+mod header;
+mod load;
+mod names;
+mod save;
+
+pub use attributes::SameSite;
+pub use builder::CookieStoreBuilder;
+pub use errors::{SaveError, StoreError};
+pub use header::HeaderUpdate;
+pub(crate) use names::names_collide;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::envelope::Envelope;
+use crate::keyring::{KeyId, Keyring};
+use crate::observe::{Counters, StoreStats};
+use crate::session::{Session, unix_secs};
+
+use builder::Options;
+
+/// The most bytes of `name=value` one cookie may carry (RFC 6265bis §5.6:
+/// browsers drop longer ones). Counted on the exact bytes sent.
+///
+/// ```
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// # let store = sealed_session::CookieStore::new("s", keyring)?;
+/// let mut session = store.load(None::<&str>);
+/// session.insert("notes", &"x".repeat(4000))?;
+/// for line in store.save(&mut session)? {
+///     let name_value = line.split(';').next().unwrap();
+///     assert!(name_value.len() <= sealed_session::MAX_COOKIE_LEN);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const MAX_COOKIE_LEN: usize = 4096;
+/// The default budget for all of a session's cookies together (`name=value`
+/// bytes). It leaves about 2 KiB of nginx's default 8 KiB header buffer
+/// (`large_client_header_buffers 4 8k`) for the request's other cookies.
+///
+/// ```
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// let store = sealed_session::CookieStore::new("s", keyring)?;
+/// assert_eq!(store.size_limit(), sealed_session::DEFAULT_SIZE_LIMIT);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const DEFAULT_SIZE_LIMIT: usize = 6 * 1024;
+/// The smallest budget accepted: an empty session under a short name fits.
+///
+/// ```
+/// use sealed_session::{CookieStore, MIN_SIZE_LIMIT, StoreError};
+/// # let config = sealed_session::Keyring::generate_entry(Default::default())?;
+/// # let keyring = || sealed_session::Keyring::from_config(&config);
+/// assert!(CookieStore::builder("s", keyring()?).with_size_limit(MIN_SIZE_LIMIT).build().is_ok());
+/// let err = CookieStore::builder("s", keyring()?).with_size_limit(MIN_SIZE_LIMIT - 1).build();
+/// assert_eq!(err.unwrap_err(), StoreError::InvalidSizeLimit { limit: MIN_SIZE_LIMIT - 1 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const MIN_SIZE_LIMIT: usize = 256;
+/// The default max-age: 14 days.
+///
+/// ```
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// # let store = sealed_session::CookieStore::new("s", keyring)?;
+/// let session = store.load(None::<&str>);
+/// let lifetime = session.expires_at().duration_since(session.issued_at())?;
+/// assert_eq!(lifetime, sealed_session::DEFAULT_MAX_AGE);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(14 * 24 * 3600);
+/// The default clock-skew allowance between instances: 60 seconds.
+///
+/// ```
+/// assert_eq!(sealed_session::DEFAULT_CLOCK_SKEW.as_secs(), 60);
+/// ```
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
+/// The largest clock-skew allowance accepted: 5 minutes.
+///
+/// ```
+/// use std::time::Duration;
+/// use sealed_session::{CookieStore, MAX_CLOCK_SKEW, StoreError};
+/// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+/// let err = CookieStore::builder("s", keyring)
+///     .with_clock_skew(MAX_CLOCK_SKEW + Duration::from_secs(1))
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err, StoreError::ClockSkewTooLarge);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
+/// Browsers cap cookie lifetimes at 400 days (RFC 6265bis §5.5); so do we.
+pub(crate) const MAX_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
+/// The longest cookie name accepted.
+const MAX_NAME_LEN: usize = 128;
+/// Payload bytes reserved up front when sealing: a typical small session
+/// fits without the buffer growing; larger ones grow it.
+const SEAL_CAPACITY_HINT: usize = 256;
+/// The most chunks a session may span (the header's chunk count is one byte).
+const MAX_CHUNKS: usize = 255;
+
+struct Inner {
+    envelope: Envelope,
+    keyring: Arc<Keyring>,
+    primary: KeyId,
+    /// `name`, `name.1`, ... up to the budget's chunk count.
+    chunk_names: Vec<String>,
+    /// A deletion `Set-Cookie` value per chunk index, with the same `Path`
+    /// and `Domain` as the cookies (else browsers keep the old ones).
+    deletions: Vec<String>,
+    attributes: String,
+    max_chunks: usize,
+    builder_options: Options,
+    counters: Counters,
+}
+
+/// Loads sessions from `Cookie` headers and saves them as `Set-Cookie`
+/// lines: the framework-free core. Cheap to clone (one `Arc`).
+///
+/// Subkeys are derived once, when the store is built, and are bound to its
+/// cookie name: a value sealed for one name never opens under another.
+///
+/// ```
+/// use sealed_session::{CookieStore, Keyring};
+///
+/// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
+/// let store = CookieStore::new("session", keyring)?;
+///
+/// // Request 1: no cookie.
+/// let mut session = store.load(None::<&str>);
+/// session.insert("user", "alice")?;
+/// let set_cookie = store.save(&mut session)?;
+/// assert_eq!(set_cookie.len(), 2); // the session cookie, and deletion of a stale chunk index
+///
+/// // Request 2: the browser sends the cookie back.
+/// let cookie_header = format!("theme=dark; {}", set_cookie[0].split(';').next().unwrap());
+/// let session = store.load(Some(cookie_header.as_str()));
+/// assert_eq!(session.get::<String>("user")?.as_deref(), Some("alice"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct CookieStore {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for CookieStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CookieStore")
+            .field("name", &self.name())
+            .field("keyring", &self.inner.keyring)
+            .field("options", &self.inner.builder_options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CookieStore {
+    /// A store with the default options for cookie `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidName`] if `name` is not a cookie-name token.
+    ///
+    /// ```
+    /// use sealed_session::{CookieStore, Keyring};
+    /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
+    /// let store = CookieStore::new("session", keyring)?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(
+        name: impl Into<String>,
+        keyring: impl Into<Arc<Keyring>>,
+    ) -> Result<Self, StoreError> {
+        Self::builder(name, keyring).build()
+    }
+
+    /// A builder for cookie `name`, to set options before [`CookieStoreBuilder::build`].
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let store = sealed_session::CookieStore::builder("s", keyring).with_secure(false).build()?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder(
+        name: impl Into<String>,
+        keyring: impl Into<Arc<Keyring>>,
+    ) -> CookieStoreBuilder {
+        CookieStoreBuilder {
+            name: name.into(),
+            keyring: keyring.into(),
+            options: Options::default(),
+        }
+    }
+
+    /// A store with the same keyring and options for another cookie name
+    /// (hertz's `Many`): each name derives its own subkeys, so the sessions
+    /// are isolated.
+    ///
+    /// # Errors
+    ///
+    /// As [`CookieStoreBuilder::build`] (e.g. an invalid name), and
+    /// [`StoreError::NameCollision`] when one name is a chunk cookie name of
+    /// the other (`auth` and `auth.1`).
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// let auth = sealed_session::CookieStore::new("auth", keyring)?;
+    /// let prefs = auth.for_name("prefs")?;
+    /// assert_eq!(prefs.name(), "prefs");
+    /// assert!(auth.for_name("auth.1").is_err()); // the name of auth's second chunk
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_name(&self, name: impl Into<String>) -> Result<CookieStore, StoreError> {
+        let name = name.into();
+        // `auth.1` beside `auth`: each save deletes the other's cookie and
+        // each load sees a chunk too many, so both sessions keep ending.
+        if names_collide(&name, self.name()) {
+            return Err(StoreError::NameCollision {
+                name,
+                other: self.name().to_owned(),
+            });
+        }
+        CookieStoreBuilder {
+            name,
+            keyring: Arc::clone(&self.inner.keyring),
+            options: self.inner.builder_options.clone(),
+        }
+        .build()
+    }
+
+    /// The cookie name (of the first chunk; others are `name.1`, `name.2`, ...).
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// assert_eq!(store.name(), "s");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.inner.chunk_names.first().map_or("", String::as_str)
+    }
+
+    /// The most cookies one session may span under the size budget.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// assert_eq!(store.max_chunks(), 2); // the default 6 KiB budget
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn max_chunks(&self) -> usize {
+        self.inner.max_chunks
+    }
+
+    /// The size budget in `name=value` bytes.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// assert_eq!(store.size_limit(), sealed_session::DEFAULT_SIZE_LIMIT);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn size_limit(&self) -> usize {
+        self.inner.builder_options.size_limit
+    }
+
+    /// The header name for header transport, if configured.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// assert_eq!(store.header_name(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn header_name(&self) -> Option<&str> {
+        self.inner.builder_options.header.as_deref()
+    }
+
+    /// The store's load and save counters since it was built (see
+    /// [`StoreStats`]): export them to your metrics, and retire an old key
+    /// once `opened_with_non_primary` has stopped growing.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// store.load(None::<&str>);
+    /// assert_eq!(store.stats().loads_fresh, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> StoreStats {
+        self.inner.counters.snapshot()
+    }
+
+    /// A fresh, empty session, as for a request with no cookie.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// assert!(store.new_session().is_new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn new_session(&self) -> Session {
+        self.fresh(unix_secs(SystemTime::now()))
+    }
+
+    fn fresh(&self, now: u64) -> Session {
+        let mut id = [0u8; 16];
+        // On RNG failure the all-zero id makes `save` fail; loading never fails.
+        let _ = crate::rng::fill(&mut id);
+        Session::fresh(
+            self.name(),
+            id,
+            now,
+            self.inner.builder_options.max_age.as_secs(),
+        )
+    }
+
+    /// The store's envelope (for the `__private` fuzz and test entry points).
+    pub(crate) fn envelope(&self) -> &Envelope {
+        &self.inner.envelope
+    }
+
+    /// The longest sealed text [`CookieStore::load`] will try to open.
+    pub(crate) fn max_text_len(&self) -> usize {
+        self.inner.max_chunks * MAX_COOKIE_LEN
+    }
+}

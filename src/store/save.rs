@@ -1,0 +1,293 @@
+//! Saving: the session -> sealed text split into chunks -> `Set-Cookie`
+//! lines, with deletions for stale chunks.
+
+use std::time::SystemTime;
+
+use super::names::chunk_name;
+use super::{CookieStore, MAX_COOKIE_LEN, SEAL_CAPACITY_HINT, SaveError};
+use crate::observe::{bump, event};
+use crate::payload::Payload;
+use crate::session::{Session, unix_secs};
+
+/// What [`CookieStore::save_at`] decided to write.
+pub(super) enum Plan {
+    Nothing,
+    Delete,
+    Write {
+        text: String,
+        chunk_lens: Vec<usize>,
+        max_age: u64,
+    },
+}
+
+impl CookieStore {
+    /// Saves the session: returns the `Set-Cookie` header values to send.
+    ///
+    /// - Nothing changed (and no key re-seal or renewal is due): no lines.
+    /// - Changed: the session's cookies, each within 4096 bytes of
+    ///   `name=value`, plus a deletion for every other chunk index within
+    ///   the budget, including ones this request did not carry (tabs racing
+    ///   each other leave orphans otherwise).
+    /// - Empty (cleared, destroyed, or its last flash consumed) after
+    ///   having had a cookie: deletions for every chunk index.
+    ///
+    /// A session opened with an older key is re-sealed with the primary key,
+    /// keeping its issued-at and expiry.
+    ///
+    /// # Errors
+    ///
+    /// [`SaveError::TooLarge`] (naming both sizes) when the session exceeds
+    /// the budget; nothing is emitted then, so the client keeps its previous
+    /// session. [`SaveError::WrongStore`] for another store's session.
+    ///
+    /// ```
+    /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
+    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// let mut session = store.load(None::<&str>);
+    /// assert!(store.save(&mut session)?.is_empty()); // nothing to store yet
+    /// session.insert("k", "v")?;
+    /// let lines = store.save(&mut session)?;
+    /// assert!(lines[0].starts_with("s="));
+    /// assert!(lines[0].ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn save(&self, session: &mut Session) -> Result<Vec<String>, SaveError> {
+        self.save_at(session, unix_secs(SystemTime::now()))
+    }
+
+    /// [`CookieStore::save`] at a given time (seconds since the Unix epoch).
+    pub(crate) fn save_at(
+        &self,
+        session: &mut Session,
+        now: u64,
+    ) -> Result<Vec<String>, SaveError> {
+        let lines = match self.plan_counted(session, now, true)? {
+            Plan::Nothing => Vec::new(),
+            Plan::Delete => self.inner.deletions.clone(),
+            Plan::Write {
+                text,
+                chunk_lens,
+                max_age,
+            } => {
+                let mut lines = Vec::with_capacity(self.inner.max_chunks);
+                let mut rest = text.as_str();
+                for (name, len) in self.inner.chunk_names.iter().zip(chunk_lens) {
+                    let (piece, tail) = rest.split_at(len.min(rest.len()));
+                    rest = tail;
+                    lines.push(format!(
+                        "{name}={piece}; Max-Age={max_age}{}",
+                        self.inner.attributes
+                    ));
+                }
+                let written = lines.len();
+                lines.extend(self.inner.deletions.iter().skip(written).cloned());
+                lines
+            }
+        };
+        Ok(lines)
+    }
+
+    /// Decides what to write and seals; updates the session's state only
+    /// when it returns `Ok`.
+    pub(super) fn plan(
+        &self,
+        session: &mut Session,
+        now: u64,
+        cookies: bool,
+    ) -> Result<Plan, SaveError> {
+        if session.store_name != self.name() {
+            return Err(SaveError::WrongStore {
+                session: session.store_name.clone(),
+                store: self.name().to_owned(),
+            });
+        }
+        if session.payload.id == [0; 16] {
+            return Err(SaveError::Random);
+        }
+        let o = &self.inner.builder_options;
+        if session.is_empty() {
+            let had_cookie = session.chunks_loaded > 0 || !session.is_new;
+            session.modified = false;
+            session.destroyed = false;
+            if !had_cookie {
+                return Ok(Plan::Nothing);
+            }
+            session.is_new = true;
+            session.chunks_loaded = 0;
+            session.sealed_len = 0;
+            session.opened_with = None;
+            return Ok(Plan::Delete);
+        }
+        let max_age = session.payload.max_age.unwrap_or(o.max_age.as_secs());
+        let p = &session.payload;
+        let reseal = session.opened_with.is_some_and(|(_, primary)| !primary);
+        let rolling_due = o.rolling && p.expires_at.saturating_sub(now) < max_age / 2;
+        let idle_due = o.idle_timeout.is_some_and(|idle| {
+            p.idle_deadline
+                .is_none_or(|d| d.saturating_sub(now) < idle.as_secs() / 2)
+        });
+        if !(session.modified || session.is_new || reseal || rolling_due || idle_due) {
+            return Ok(Plan::Nothing);
+        }
+        let mut payload = session.payload.clone();
+        // A destroyed session that gets new values is a new session: it must
+        // not inherit the old one's issued-at and absolute expiry.
+        if session.is_new || session.destroyed || payload.expires_at == 0 || rolling_due {
+            payload.expires_at = now.checked_add(max_age).ok_or(SaveError::Encode)?;
+        }
+        if session.destroyed {
+            payload.issued_at = now;
+        } else if session.is_new {
+            payload.issued_at = payload.issued_at.min(now);
+        }
+        payload.idle_deadline = match o.idle_timeout {
+            Some(idle) => Some(now.checked_add(idle.as_secs()).ok_or(SaveError::Encode)?),
+            None => None,
+        };
+        let (text, chunk_lens) = self.seal_payload(&payload, cookies)?;
+        let cookie_max_age = payload.expires_at.saturating_sub(now);
+        session.payload = payload;
+        session.is_new = false;
+        session.modified = false;
+        session.destroyed = false;
+        session.chunks_loaded = chunk_lens.len();
+        session.sealed_len = text.len();
+        session.opened_with = Some((self.inner.primary, true));
+        Ok(Plan::Write {
+            text,
+            chunk_lens,
+            max_age: cookie_max_age,
+        })
+    }
+
+    /// Encodes and seals `payload` under the primary key: the sealed text
+    /// and its chunk lengths (one length when `cookies` is false: header
+    /// transport). Also the benchmarks' "seal" (`__private::bench_seal`).
+    pub(crate) fn seal_payload(
+        &self,
+        payload: &Payload,
+        cookies: bool,
+    ) -> Result<(String, Vec<usize>), SaveError> {
+        let size_limit = self.inner.builder_options.size_limit;
+        let seal_error = |e| match e {
+            crate::envelope::SealError::Random => SaveError::Random,
+            crate::envelope::SealError::Cipher => SaveError::Encode,
+        };
+        // The payload is encoded straight into the sealed buffer (no copy).
+        let mut sealing = self
+            .inner
+            .envelope
+            .start(SEAL_CAPACITY_HINT)
+            .map_err(seal_error)?;
+        payload
+            .encode_into(&mut sealing.buf)
+            .map_err(|_| SaveError::Encode)?;
+        let text_len = base64_len(self.inner.envelope.sealed_len(sealing.payload_len()));
+        let chunk_lens = if cookies {
+            self.split(text_len)?
+        } else {
+            if text_len > size_limit {
+                return Err(SaveError::TooLarge {
+                    needed: text_len,
+                    allowed: size_limit,
+                });
+            }
+            vec![text_len]
+        };
+        let count = u8::try_from(chunk_lens.len()).map_err(|_| SaveError::Encode)?;
+        let text = sealing.finish(count).map_err(seal_error)?;
+        Ok((text, chunk_lens))
+    }
+
+    /// Splits `text_len` bytes of value over chunk cookies, filling each to
+    /// 4096 bytes of `name=value`; checks the budget on the exact bytes.
+    pub(crate) fn split(&self, text_len: usize) -> Result<Vec<usize>, SaveError> {
+        let mut lens = Vec::new();
+        let mut left = text_len;
+        let mut total = 0;
+        for name in &self.inner.chunk_names {
+            let take = left.min(MAX_COOKIE_LEN - name.len() - 1);
+            lens.push(take);
+            total += name.len() + 1 + take;
+            left -= take;
+            if left == 0 {
+                break;
+            }
+        }
+        let allowed = self.inner.builder_options.size_limit;
+        if left > 0 || total > allowed {
+            // Estimate what it would have needed, counting further chunk names.
+            let mut needed = total;
+            let mut index = lens.len();
+            while left > 0 {
+                let name_len = chunk_name(self.name(), index).len();
+                let take = left.min(MAX_COOKIE_LEN - name_len - 1);
+                needed += name_len + 1 + take;
+                left -= take;
+                index += 1;
+            }
+            return Err(SaveError::TooLarge { needed, allowed });
+        }
+        Ok(lens)
+    }
+
+    /// [`CookieStore::plan`], counted and traced.
+    pub(super) fn plan_counted(
+        &self,
+        session: &mut Session,
+        now: u64,
+        cookies: bool,
+    ) -> Result<Plan, SaveError> {
+        let counters = &self.inner.counters;
+        let reseal = session.opened_with.is_some_and(|(_, primary)| !primary);
+        let plan = self.plan(session, now, cookies);
+        match &plan {
+            Ok(Plan::Write {
+                text, chunk_lens, ..
+            }) => {
+                bump(&counters.saves);
+                if reseal {
+                    bump(&counters.resealed);
+                }
+                event!(
+                    debug,
+                    cookie = self.name(),
+                    bytes = text.len(),
+                    chunks = chunk_lens.len(),
+                    resealed = reseal,
+                    "session saved"
+                );
+                let _ = (text, chunk_lens);
+            }
+            Ok(Plan::Delete) => {
+                event!(
+                    debug,
+                    cookie = self.name(),
+                    "session emptied: cookies deleted"
+                );
+            }
+            Ok(Plan::Nothing) => {}
+            Err(SaveError::TooLarge { needed, allowed }) => {
+                bump(&counters.too_large);
+                event!(
+                    warn,
+                    cookie = self.name(),
+                    needed,
+                    allowed,
+                    "session too large to save: the client keeps its previous cookies"
+                );
+                let _ = (needed, allowed);
+            }
+            Err(error) => {
+                event!(warn, cookie = self.name(), error = %error, "session not saved");
+                let _ = error;
+            }
+        }
+        plan
+    }
+}
+
+/// The length of unpadded base64 of `n` bytes.
+pub(super) fn base64_len(n: usize) -> usize {
+    (n * 4).div_ceil(3)
+}
