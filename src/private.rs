@@ -6,6 +6,8 @@
 //! leaked), and load or save at an injected time, so fuzz targets and the
 //! adversarial tests in `tests/` need no sleeping and no copy of the crate.
 
+use std::collections::BTreeMap;
+
 use ciborium::Value;
 
 use crate::payload::Payload;
@@ -15,7 +17,8 @@ use crate::store::{CookieStore, SaveError};
 /// The deepest nesting the payload decoder accepts (`payload::MAX_DEPTH`).
 pub const MAX_DEPTH: usize = crate::payload::MAX_DEPTH;
 
-/// Whether `bytes` is a valid payload for the strict decoder.
+/// Whether `bytes` is a valid payload for the strict decoder: the pass
+/// [`CookieStore::load`] runs, building the index of entries it keeps.
 #[must_use]
 pub fn decode_payload(bytes: &[u8]) -> bool {
     Payload::decode(bytes).is_ok()
@@ -26,7 +29,7 @@ pub fn decode_payload(bytes: &[u8]) -> bool {
 /// the input unchanged.
 #[must_use]
 pub fn reencode_payload(bytes: &[u8]) -> Option<Vec<u8>> {
-    Payload::decode(bytes).ok()?.encode().ok()
+    Some(Payload::decode(bytes).ok()?.encode())
 }
 
 /// The deepest nesting of any value in the decoded payload, counted as the
@@ -35,31 +38,41 @@ pub fn reencode_payload(bytes: &[u8]) -> Option<Vec<u8>> {
 #[must_use]
 pub fn payload_depth(bytes: &[u8]) -> Option<usize> {
     let p = Payload::decode(bytes).ok()?;
-    let data = p.data.values().map(|v| value_depth(v, 1));
-    let flashes = p.flashes.values().flatten().map(|v| value_depth(v, 1));
-    Some(data.chain(flashes).max().unwrap_or(0))
+    Some(crate::payload::max_depth(&p))
 }
 
-/// Depth of `v` when it sits at `depth`, with an explicit stack (no
-/// recursion on attacker-shaped data).
-fn value_depth(v: &Value, depth: usize) -> usize {
-    let mut deepest = 0;
-    let mut stack = vec![(v, depth)];
-    while let Some((v, d)) = stack.pop() {
-        deepest = deepest.max(d);
-        match v {
-            Value::Array(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
-            Value::Map(entries) => {
-                for (k, v) in entries {
-                    stack.push((k, d + 1));
-                    stack.push((v, d + 1));
-                }
-            }
-            Value::Tag(_, inner) => stack.push((inner, d + 1)),
-            _ => {}
+/// Each value of a valid payload as the lazy path reads it: data values by
+/// key, then flash values by bucket, each decoded from its own bytes into a
+/// `ciborium::Value` (as `Session::get::<Value>` does); `None` if the
+/// decoder rejects the payload or a value does not read.
+#[must_use]
+pub fn lazy_values(bytes: &[u8]) -> Option<Vec<(String, Value)>> {
+    let p = Payload::decode(bytes).ok()?;
+    let mut out = Vec::new();
+    for (key, value) in p.entries() {
+        out.push((key.to_owned(), ciborium::from_reader(value).ok()?));
+    }
+    for (name, bucket) in p.buckets() {
+        for item in p.flash_items(bucket) {
+            out.push((name.to_owned(), ciborium::from_reader(item).ok()?));
         }
     }
-    deepest
+    Some(out)
+}
+
+/// The same values as [`lazy_values`], from the full decoder that builds a
+/// value tree (kept for fuzzing and tests only): `None` if it rejects the
+/// payload.
+#[cfg(fuzzing)]
+#[must_use]
+pub fn tree_values(bytes: &[u8]) -> Option<Vec<(String, Value)>> {
+    let p = crate::payload::tree::TreePayload::decode(bytes).ok()?;
+    let data = p.data.into_iter();
+    let flashes = p
+        .flashes
+        .into_iter()
+        .flat_map(|(name, items)| items.into_iter().map(move |v| (name.clone(), v)));
+    Some(data.chain(flashes).collect())
 }
 
 /// Seals arbitrary payload bytes under `store`'s primary key, for a value
@@ -115,7 +128,7 @@ pub fn save_at(
 /// payload bytes, to compare two sessions for identity.
 #[must_use]
 pub fn session_state(session: &Session) -> Vec<u8> {
-    session.payload.encode().unwrap_or_default()
+    session.payload.encode()
 }
 
 // ---------------------------------------------------------------------------
@@ -136,7 +149,7 @@ pub fn bench_seal(
     store: &CookieStore,
     session: &Session,
 ) -> Result<(String, Vec<usize>), SaveError> {
-    store.seal_payload(&session.payload, true)
+    store.seal_payload(&session.payload, &session.payload.lifetimes(), true)
 }
 
 /// Benchmarks' "open": the cookie value text (arrived in `chunks` cookies)
@@ -160,14 +173,60 @@ pub fn fill_nonce(out: &mut [u8]) -> bool {
 // values as CBOR, for `inspect` to print them as JSON without a public
 // `ciborium::Value` API.
 
-/// The session's values, by key, as stored.
+/// The session's values, by key, each decoded from its stored bytes.
 #[must_use]
-pub fn session_data(session: &Session) -> &std::collections::BTreeMap<String, Value> {
-    &session.payload.data
+pub fn session_data(session: &Session) -> BTreeMap<String, Value> {
+    session
+        .payload
+        .entries()
+        .map(|(k, v)| (k.to_owned(), read_value(v)))
+        .collect()
 }
 
 /// The session's flash messages, by bucket, without consuming them.
 #[must_use]
-pub fn session_flashes(session: &Session) -> &std::collections::BTreeMap<String, Vec<Value>> {
-    &session.payload.flashes
+pub fn session_flashes(session: &Session) -> BTreeMap<String, Vec<Value>> {
+    let p = &session.payload;
+    p.buckets()
+        .map(|(name, bucket)| (name.to_owned(), p.flash_items(bucket).map(read_value).collect()))
+        .collect()
+}
+
+/// A stored value's bytes as a `Value` (they were validated when stored or
+/// opened, so this reads; `Null` otherwise).
+fn read_value(bytes: &[u8]) -> Value {
+    ciborium::from_reader(bytes).unwrap_or(Value::Null)
+}
+
+// ---------------------------------------------------------------------------
+// Bench-only hooks: the cheapest components of the data path, each alone,
+// so the benchmarks can measure the floor the public API is compared with.
+// ---------------------------------------------------------------------------
+
+/// Bench only: the strict one-pass validation of a payload, without
+/// building the index (no allocation for a payload whose maps hold at
+/// most 8 entries each).
+#[must_use]
+pub fn validate_payload(bytes: &[u8]) -> bool {
+    Payload::is_valid(bytes)
+}
+
+/// Bench only: the session's payload encoded directly into a buffer of its
+/// exact length (what sealing writes into the sealed buffer).
+#[must_use]
+pub fn encode_payload(session: &Session) -> Vec<u8> {
+    session.payload.encode()
+}
+
+/// Bench only: the crate's base64url encoder (unpadded, URL-safe, SIMD).
+#[must_use]
+pub fn base64url_encode(bytes: &[u8]) -> String {
+    crate::envelope::base64url_encode(bytes)
+}
+
+/// Bench only: the crate's canonical base64url decoder; `None` for any
+/// text that is not canonical unpadded base64url.
+#[must_use]
+pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    crate::envelope::base64url_decode(text)
 }

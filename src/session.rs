@@ -5,6 +5,7 @@
 //! into response headers.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ciborium::Value;
@@ -13,7 +14,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::LoadError;
 use crate::keyring::KeyId;
-use crate::payload::Payload;
+use zeroize::Zeroizing;
+
+use crate::payload::{self, Payload};
 
 /// The bucket [`Session::add_flash`] and [`Session::flashes`] use, as in
 /// gorilla/sessions.
@@ -134,49 +137,53 @@ impl fmt::Display for ValueError {
 
 impl std::error::Error for ValueError {}
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Integer(_) => "integer",
-        Value::Bytes(_) => "byte string",
-        Value::Float(_) => "float",
-        Value::Text(_) => "text",
-        Value::Bool(_) => "bool",
-        Value::Null => "null",
-        Value::Tag(..) => "tagged value",
-        Value::Array(_) => "array",
-        Value::Map(_) => "map",
-        _ => "value",
-    }
-}
-
-fn to_value<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Value, ValueError> {
-    let refused = || ValueError {
+fn refused<T: ?Sized>(key: &str) -> ValueError {
+    ValueError {
         key: key.to_owned(),
         type_name: std::any::type_name::<T>(),
         found: None,
-    };
-    let value = Value::serialized(value).map_err(|_| refused())?;
-    // Refuse here what the strict decoder would refuse on the next request
-    // (nesting past its depth limit, a repeated map key): stored anyway, it
-    // would seal fine and then never open, a silent logout.
-    let mut probe = Payload::default();
-    probe.data.insert(String::new(), value);
-    let readable = probe
-        .encode()
-        .is_ok_and(|bytes| Payload::decode(&bytes).is_ok());
-    match probe.data.pop_first() {
-        Some((_, value)) if readable => Ok(value),
-        _ => Err(refused()),
     }
 }
 
-fn from_value<T: DeserializeOwned>(key: &str, value: &Value) -> Result<T, ValueError> {
-    value.deserialized().map_err(|_| ValueError {
+/// `value`'s CBOR bytes, checked with the strict decoder's rules: what it
+/// would refuse on the next request (nesting past its depth limit, a
+/// repeated map key) is refused here, since stored anyway it would seal fine
+/// and then never open, a silent logout.
+fn to_bytes<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Vec<u8>, ValueError> {
+    let mut bytes = Vec::new();
+    if ciborium::into_writer(value, &mut bytes).is_ok() && payload::check_value(&bytes).is_ok() {
+        return Ok(bytes);
+    }
+    // A `Serialize` that gives no length up front (`serialize_seq(None)`,
+    // `#[serde(flatten)]`) is written with an indefinite length, which the
+    // payload format refuses: collected into a tree first, it gets one.
+    let tree = Value::serialized(value).map_err(|_| refused::<T>(key))?;
+    bytes.clear();
+    ciborium::into_writer(&tree, &mut bytes).map_err(|_| refused::<T>(key))?;
+    payload::check_value(&bytes).map_err(|_| refused::<T>(key))?;
+    Ok(bytes)
+}
+
+/// Reads a `T` from a stored value's CBOR bytes.
+fn from_bytes<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, ValueError> {
+    // A scratch buffer as long as the value: a text or byte string of it is
+    // then always handed to the visitor whole, as from a decoded tree.
+    let read = if bytes.len() <= SCRATCH {
+        let mut scratch = [0u8; SCRATCH];
+        ciborium::de::from_reader_with_buffer(bytes, &mut scratch)
+    } else {
+        let mut scratch = Zeroizing::new(vec![0u8; bytes.len()]);
+        ciborium::de::from_reader_with_buffer(bytes, scratch.as_mut_slice())
+    };
+    read.map_err(|_| ValueError {
         key: key.to_owned(),
         type_name: std::any::type_name::<T>(),
-        found: Some(kind(value)),
+        found: Some(payload::kind(bytes.first().copied())),
     })
 }
+
+/// The scratch buffer on the stack for reading a value (ciborium's default).
+const SCRATCH: usize = 4096;
 
 pub(crate) fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
@@ -225,7 +232,7 @@ pub struct Session {
     pub(crate) opened_with: Option<(KeyId, bool)>,
     pub(crate) chunks_loaded: usize,
     pub(crate) sealed_len: usize,
-    pub(crate) store_name: String,
+    pub(crate) store_name: Arc<str>,
 }
 
 impl fmt::Debug for Session {
@@ -234,7 +241,7 @@ impl fmt::Debug for Session {
         f.debug_struct("Session")
             .field("id", &SessionId(self.payload.id))
             .field("name", &self.store_name)
-            .field("keys", &self.payload.data.keys().collect::<Vec<_>>())
+            .field("keys", &self.payload.keys().collect::<Vec<_>>())
             .field("is_new", &self.is_new)
             .field("modified", &self.modified)
             .finish_non_exhaustive()
@@ -242,14 +249,9 @@ impl fmt::Debug for Session {
 }
 
 impl Session {
-    pub(crate) fn fresh(store_name: &str, id: [u8; 16], now: u64, max_age: u64) -> Session {
+    pub(crate) fn fresh(store_name: Arc<str>, id: [u8; 16], now: u64, max_age: u64) -> Session {
         Session {
-            payload: Payload {
-                issued_at: now,
-                expires_at: now.saturating_add(max_age),
-                id,
-                ..Payload::default()
-            },
+            payload: Payload::fresh(now, now.saturating_add(max_age), id),
             is_new: true,
             modified: false,
             destroyed: false,
@@ -257,7 +259,7 @@ impl Session {
             opened_with: None,
             chunks_loaded: 0,
             sealed_len: 0,
-            store_name: store_name.to_owned(),
+            store_name,
         }
     }
 
@@ -307,9 +309,8 @@ impl Session {
     /// ```
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ValueError> {
         self.payload
-            .data
             .get(key)
-            .map(|v| from_value(key, v))
+            .map(|bytes| from_bytes(key, bytes))
             .transpose()
     }
 
@@ -337,9 +338,8 @@ impl Session {
         key: &str,
         value: &T,
     ) -> Result<(), ValueError> {
-        let value = to_value(key, value)?;
-        if self.payload.data.get(key) != Some(&value) {
-            self.payload.data.insert(key.to_owned(), value);
+        let bytes = to_bytes(key, value)?;
+        if self.payload.insert(key, bytes) {
             self.touch();
         }
         Ok(())
@@ -357,7 +357,7 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn remove(&mut self, key: &str) -> bool {
-        let removed = self.payload.data.remove(key).is_some();
+        let removed = self.payload.remove(key).is_some();
         if removed {
             self.touch();
         }
@@ -380,11 +380,11 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn take<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>, ValueError> {
-        let Some(value) = self.payload.data.remove(key) else {
+        let Some(value) = self.payload.remove(key) else {
             return Ok(None);
         };
         self.touch();
-        from_value(key, &value).map(Some)
+        from_bytes(key, self.payload.bytes(&value)).map(Some)
     }
 
     /// Removes every value and flash (gorilla's `Clear`; on save the
@@ -401,9 +401,8 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn clear(&mut self) {
-        if !self.payload.data.is_empty() || !self.payload.flashes.is_empty() {
-            self.payload.data.clear();
-            self.payload.flashes.clear();
+        if !self.payload.is_empty() {
+            self.payload.clear();
             self.touch();
         }
     }
@@ -420,7 +419,7 @@ impl Session {
     /// ```
     #[must_use]
     pub fn contains_key(&self, key: &str) -> bool {
-        self.payload.data.contains_key(key)
+        self.payload.contains_key(key)
     }
 
     /// The stored keys, in sorted order.
@@ -435,7 +434,7 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.payload.data.keys().map(String::as_str)
+        self.payload.keys()
     }
 
     /// The number of stored values (flashes not counted).
@@ -450,7 +449,7 @@ impl Session {
     /// ```
     #[must_use]
     pub fn len(&self) -> usize {
-        self.payload.data.len()
+        self.payload.len()
     }
 
     /// Whether there are no values and no flashes.
@@ -466,7 +465,7 @@ impl Session {
     /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.payload.data.is_empty() && self.payload.flashes.is_empty()
+        self.payload.is_empty()
     }
 
     /// Adds a flash message to the default bucket (gorilla's `AddFlash(v)`).
@@ -505,12 +504,8 @@ impl Session {
         bucket: &str,
         value: &T,
     ) -> Result<(), ValueError> {
-        let value = to_value(bucket, value)?;
-        self.payload
-            .flashes
-            .entry(bucket.to_owned())
-            .or_default()
-            .push(value);
+        let bytes = to_bytes(bucket, value)?;
+        self.payload.add_flash(bucket, bytes);
         self.touch();
         Ok(())
     }
@@ -554,11 +549,14 @@ impl Session {
         &mut self,
         bucket: &str,
     ) -> Result<Vec<T>, ValueError> {
-        let Some(values) = self.payload.flashes.remove(bucket) else {
+        let Some(values) = self.payload.take_flashes(bucket) else {
             return Ok(Vec::new());
         };
         self.touch();
-        values.iter().map(|v| from_value(bucket, v)).collect()
+        self.payload
+            .flash_items(&values)
+            .map(|bytes| from_bytes(bucket, bytes))
+            .collect()
     }
 
     /// Gives the session a new random id, keeping its data and options
@@ -603,8 +601,7 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn destroy(&mut self) {
-        self.payload.data.clear();
-        self.payload.flashes.clear();
+        self.payload.clear();
         self.payload.max_age = None;
         self.regenerate_id();
         self.destroyed = true;

@@ -481,6 +481,7 @@ impl CookieStoreBuilder {
             .collect();
         Ok(CookieStore {
             inner: Arc::new(Inner {
+                shared_name: Arc::from(name.as_str()),
                 envelope,
                 chunk_names,
                 deletions,

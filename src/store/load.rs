@@ -158,7 +158,11 @@ impl CookieStore {
             .envelope
             .open(text, count, self.max_text_len())
             .map_err(|r| self.reject(r))?;
-        let payload = Payload::decode(&opened.payload).map_err(|_| self.reject(Reject::Payload))?;
+        // Validated and indexed in one pass; the plaintext is kept as the
+        // session's buffer and values are read from it on demand.
+        let key_id = opened.key_id;
+        let by_primary = opened.by_primary;
+        let payload = Payload::open(opened.payload).map_err(|_| self.reject(Reject::Payload))?;
         // Lifetimes are checked only after authentication: an unauthenticated
         // cookie must not learn whether its timestamps would have passed.
         let skew = self.inner.builder_options.clock_skew.as_secs();
@@ -178,10 +182,10 @@ impl CookieStore {
             modified: false,
             destroyed: false,
             load_error: None,
-            opened_with: Some((opened.key_id, opened.by_primary)),
+            opened_with: Some((key_id, by_primary)),
             chunks_loaded: count,
             sealed_len: text.len(),
-            store_name: self.name().to_owned(),
+            store_name: self.shared_name(),
         })
     }
 

@@ -108,13 +108,12 @@ pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
 pub(crate) const MAX_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
 /// The longest cookie name accepted.
 const MAX_NAME_LEN: usize = 128;
-/// Payload bytes reserved up front when sealing: a typical small session
-/// fits without the buffer growing; larger ones grow it.
-const SEAL_CAPACITY_HINT: usize = 256;
 /// The most chunks a session may span (the header's chunk count is one byte).
 const MAX_CHUNKS: usize = 255;
 
 struct Inner {
+    /// The cookie name, shared with every session loaded (no copy per load).
+    shared_name: Arc<str>,
     envelope: Envelope,
     keyring: Arc<Keyring>,
     primary: KeyId,
@@ -254,7 +253,12 @@ impl CookieStore {
     /// ```
     #[must_use]
     pub fn name(&self) -> &str {
-        self.inner.chunk_names.first().map_or("", String::as_str)
+        &self.inner.shared_name
+    }
+
+    /// The cookie name, shared (sessions hold it without a copy).
+    pub(crate) fn shared_name(&self) -> Arc<str> {
+        Arc::clone(&self.inner.shared_name)
     }
 
     /// The most cookies one session may span under the size budget.
@@ -330,7 +334,7 @@ impl CookieStore {
         // On RNG failure the all-zero id makes `save` fail; loading never fails.
         let _ = crate::rng::fill(&mut id);
         Session::fresh(
-            self.name(),
+            self.shared_name(),
             id,
             now,
             self.inner.builder_options.max_age.as_secs(),

@@ -4,9 +4,9 @@
 use std::time::SystemTime;
 
 use super::names::chunk_name;
-use super::{CookieStore, MAX_COOKIE_LEN, SEAL_CAPACITY_HINT, SaveError};
+use super::{CookieStore, MAX_COOKIE_LEN, SaveError};
 use crate::observe::{bump, event};
-use crate::payload::Payload;
+use crate::payload::{Lifetimes, Payload};
 use crate::session::{Session, unix_secs};
 
 /// What [`CookieStore::save_at`] decided to write.
@@ -95,9 +95,9 @@ impl CookieStore {
         now: u64,
         cookies: bool,
     ) -> Result<Plan, SaveError> {
-        if session.store_name != self.name() {
+        if &*session.store_name != self.name() {
             return Err(SaveError::WrongStore {
-                session: session.store_name.clone(),
+                session: session.store_name.to_string(),
                 store: self.name().to_owned(),
             });
         }
@@ -129,24 +129,26 @@ impl CookieStore {
         if !(session.modified || session.is_new || reseal || rolling_due || idle_due) {
             return Ok(Plan::Nothing);
         }
-        let mut payload = session.payload.clone();
+        // The new lifetimes go to the encoder and are committed only once
+        // the seal succeeded: on any error the session is as it was.
+        let mut lifetimes = p.lifetimes();
         // A destroyed session that gets new values is a new session: it must
         // not inherit the old one's issued-at and absolute expiry.
-        if session.is_new || session.destroyed || payload.expires_at == 0 || rolling_due {
-            payload.expires_at = now.checked_add(max_age).ok_or(SaveError::Encode)?;
+        if session.is_new || session.destroyed || lifetimes.expires_at == 0 || rolling_due {
+            lifetimes.expires_at = now.checked_add(max_age).ok_or(SaveError::Encode)?;
         }
         if session.destroyed {
-            payload.issued_at = now;
+            lifetimes.issued_at = now;
         } else if session.is_new {
-            payload.issued_at = payload.issued_at.min(now);
+            lifetimes.issued_at = lifetimes.issued_at.min(now);
         }
-        payload.idle_deadline = match o.idle_timeout {
+        lifetimes.idle_deadline = match o.idle_timeout {
             Some(idle) => Some(now.checked_add(idle.as_secs()).ok_or(SaveError::Encode)?),
             None => None,
         };
-        let (text, chunk_lens) = self.seal_payload(&payload, cookies)?;
-        let cookie_max_age = payload.expires_at.saturating_sub(now);
-        session.payload = payload;
+        let (text, chunk_lens) = self.seal_payload(&session.payload, &lifetimes, cookies)?;
+        let cookie_max_age = lifetimes.expires_at.saturating_sub(now);
+        session.payload.set_lifetimes(lifetimes);
         session.is_new = false;
         session.modified = false;
         session.destroyed = false;
@@ -160,12 +162,16 @@ impl CookieStore {
         })
     }
 
-    /// Encodes and seals `payload` under the primary key: the sealed text
-    /// and its chunk lengths (one length when `cookies` is false: header
-    /// transport). Also the benchmarks' "seal" (`__private::bench_seal`).
+    /// Encodes `payload` with `lifetimes` and seals it under the primary
+    /// key: the sealed text and its chunk lengths (one length when
+    /// `cookies` is false: header transport). The payload's exact length is
+    /// known first, so the budget is checked before any encoding work and
+    /// the sealed buffer and the text are each allocated once, at their
+    /// exact sizes. Also the benchmarks' "seal" (`__private::bench_seal`).
     pub(crate) fn seal_payload(
         &self,
         payload: &Payload,
+        lifetimes: &Lifetimes,
         cookies: bool,
     ) -> Result<(String, Vec<usize>), SaveError> {
         let size_limit = self.inner.builder_options.size_limit;
@@ -173,16 +179,8 @@ impl CookieStore {
             crate::envelope::SealError::Random => SaveError::Random,
             crate::envelope::SealError::Cipher => SaveError::Encode,
         };
-        // The payload is encoded straight into the sealed buffer (no copy).
-        let mut sealing = self
-            .inner
-            .envelope
-            .start(SEAL_CAPACITY_HINT)
-            .map_err(seal_error)?;
-        payload
-            .encode_into(&mut sealing.buf)
-            .map_err(|_| SaveError::Encode)?;
-        let text_len = base64_len(self.inner.envelope.sealed_len(sealing.payload_len()));
+        let payload_len = payload.encoded_len(lifetimes);
+        let text_len = base64_len(self.inner.envelope.sealed_len(payload_len));
         let chunk_lens = if cookies {
             self.split(text_len)?
         } else {
@@ -195,6 +193,16 @@ impl CookieStore {
             vec![text_len]
         };
         let count = u8::try_from(chunk_lens.len()).map_err(|_| SaveError::Encode)?;
+        // The payload is encoded straight into the sealed buffer (no copy).
+        let mut sealing = self
+            .inner
+            .envelope
+            .start(payload_len)
+            .map_err(seal_error)?;
+        payload.encode_into(lifetimes, &mut sealing.buf);
+        if sealing.payload_len() != payload_len {
+            return Err(SaveError::Encode);
+        }
         let text = sealing.finish(count).map_err(seal_error)?;
         Ok((text, chunk_lens))
     }
