@@ -2,7 +2,9 @@
 """Writes the committed seed corpora (corpus/<target>/seed-*) from the test
 vectors in ../test-vectors/v1: real sealed values for `open_value` (under
 the same keys, so the fuzzer starts past the key-id and algorithm checks)
-and real payload CBOR, valid and invalid, for `payload`. Re-run after the
+and real payload CBOR, valid and invalid, for `payload`; and for
+`base64url`, the sealed texts of the vectors named "base64-*" (canonical
+and not) plus a few hand-made texts. Re-run after the
 vectors change; the structured targets keep their hand-picked seeds."""
 import base64
 import glob
@@ -38,9 +40,20 @@ for path in VECTORS:
             chunks = max(1, min(len(values), 4))
             mode = (chunks - 1) << 1
             write("open_value", name + "-text", bytes([mode]) + text.encode())
+            if "base64" in name:
+                write("base64url", name, text.encode())
             raw = unb64(text)
             if raw is not None:
                 write("open_value", name + "-binary", bytes([mode | 1]) + raw)
         cbor = v.get("payload-cbor")
         if cbor:
             write("payload", name, bytes.fromhex(cbor))
+
+for name, text in [
+    ("text", "AQIDBA"),
+    ("padded", "AQIDBA=="),
+    ("trailing-bits", "AQIDBB"),
+    ("standard-alphabet", "AQ+/BA"),
+    ("space", "AQID BA"),
+]:
+    write("base64url", name, text.encode())

@@ -21,7 +21,7 @@ pub const MAX_DEPTH: usize = crate::payload::MAX_DEPTH;
 /// [`CookieStore::load`] runs, building the index of entries it keeps.
 #[must_use]
 pub fn decode_payload(bytes: &[u8]) -> bool {
-    Payload::decode(bytes).is_ok()
+    Payload::opens(bytes)
 }
 
 /// Decodes `bytes` strictly and encodes the result again; `None` if the

@@ -8,26 +8,28 @@
 //!
 //! The bound asserted, and why it is what it is:
 //!
-//! - The decoder never allocates from a declared length: a byte or text
-//!   string is allocated only once its bytes are known to be in the input,
-//!   and arrays and maps grow with the items actually decoded.
-//! - The costliest input is a map of tiny entries: each entry needs at
-//!   least 2 input bytes and becomes a 64-byte `(Value, Value)` plus a
-//!   16-byte key span for the duplicate check. Each `Vec` may sit at twice
-//!   its length, and while it grows the old and new blocks are both live
-//!   (counted here: a `realloc` counts as allocate-then-free): 80 bytes x 3
-//!   / 2 input bytes = 120 bytes per payload byte. Everything else (arrays
-//!   of 1-byte items: 32-byte `Value`s, 48 per byte; `BTreeMap` nodes of
-//!   data keys, a few dozen per byte) costs less.
+//! - The decoder builds no value tree: one strict pass over the opened
+//!   bytes allocates the index of the data entries (48 bytes each) and of
+//!   the flash buckets (56 bytes each), with a capacity taken from the
+//!   map's declared size only after checking the bytes left can hold it
+//!   (every entry takes at least 2 bytes, every bucket 3): at most 24 bytes
+//!   per payload byte, whatever is declared. Values allocate nothing, bar
+//!   one list of 16-byte key spans shared by every map of more than 8
+//!   entries (for the repeated-key check): an entry takes at least 2 input
+//!   bytes, the list may sit at twice its length and is briefly held twice
+//!   while it grows (a `realloc` counts as allocate-then-free): 16 / 2 x 3
+//!   = 24 bytes per payload byte. So 48 per payload byte at most.
 //! - The payload is at most 3/4 of the cookie text (base64), and opening
 //!   also holds the text, the decoded envelope and the header's copies of
 //!   the chunk values (about 4 bytes per text byte).
 //!
 //! So: peak <= `PAYLOAD_PER_BYTE` x payload + `FIXED`, and through the store
 //! peak <= `TEXT_PER_BYTE` x header + `FIXED`, with `TEXT_PER_BYTE` =
-//! 120 x 3/4 + 4 = 94. Depth is bounded by `__private::MAX_DEPTH` (32),
-//! and nesting far beyond it (a megabyte of nested arrays) is rejected
-//! without exhausting a test thread's 2 MiB stack.
+//! 48 x 3/4 + 4 = 40. (With a `ciborium::Value` tree it was 120 and 94:
+//! one 32-byte `Value` per input byte.) Depth is bounded by
+//! `__private::MAX_DEPTH` (32), and nesting far beyond it (a megabyte of
+//! nested arrays) is rejected without exhausting a test thread's 2 MiB
+//! stack.
 //!
 //! Time: opening a maximal hostile header (forged chunks with the real key
 //! id and lengths, duplicated chunk names, thousands of near-miss names,
@@ -109,10 +111,10 @@ fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
 }
 
 /// Bytes of heap per payload byte the decoder may use (derivation above).
-const PAYLOAD_PER_BYTE: usize = 120;
+const PAYLOAD_PER_BYTE: usize = 48;
 /// Bytes of heap per `Cookie` header byte opening may use.
-const TEXT_PER_BYTE: usize = 94;
-/// Fixed overhead: fresh-session state, small containers, `BTreeMap` nodes.
+const TEXT_PER_BYTE: usize = 40;
+/// Fixed overhead: fresh-session state, small containers.
 const FIXED: usize = 16 * 1024;
 
 const NOW: u64 = 1_800_000_000;
@@ -234,7 +236,7 @@ fn bombs(room: usize) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// Many distinct tiny keys in the data map itself (a `BTreeMap`).
+/// Many distinct tiny keys in the data map itself (one index entry each).
 fn many_data_keys(room: usize) -> Vec<u8> {
     let mut body = Vec::new();
     let mut n = 0u64;

@@ -2,6 +2,11 @@
 //! key had leaked: never panics, never allocates more than the stated
 //! multiple of the input, never accepts nesting beyond the depth limit, and
 //! what it accepts is canonical (re-encoding gives the input back).
+//!
+//! Differentially: the lazy path (one strict pass, then each value read
+//! from its own bytes, as `Session::get` does) and the full decoder that
+//! builds a `ciborium::Value` tree (kept for fuzzing and tests only) accept
+//! exactly the same inputs and read exactly the same keys and values.
 #![no_main]
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -49,12 +54,12 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 /// The decoder's allocation bound in bytes per input byte, the same one
-/// `tests/resource_bounds.rs` asserts (derivation there): a map entry takes
-/// at least 2 input bytes and costs a 64-byte `(Value, Value)` plus a
-/// 16-byte key span, each in a `Vec` that may be at 2x capacity and is
-/// briefly held twice while it grows: (64 + 16) * 3 / 2 = 120 per byte.
-const PER_BYTE: usize = 128;
-/// Fixed overhead: the reader, empty containers, BTreeMap nodes of short inputs.
+/// `tests/resource_bounds.rs` asserts (derivation there): the entry index,
+/// at most 24 bytes per input byte, plus the shared list of key spans of
+/// large maps, 16 bytes per 2 input bytes held at up to 2x while growing
+/// (and twice during a move): 24 + 24 = 48 per byte.
+const PER_BYTE: usize = 48;
+/// Fixed overhead: empty containers, the index of short inputs.
 const FIXED: usize = 16 * 1024;
 
 fuzz_target!(|data: &[u8]| {
@@ -73,4 +78,22 @@ fuzz_target!(|data: &[u8]| {
         let again = __private::reencode_payload(data).expect("re-encodes");
         assert_eq!(again, data, "accepted a non-canonical encoding");
     }
+    let lazy = __private::lazy_values(data);
+    let tree = __private::tree_values(data);
+    assert_eq!(accepted, lazy.is_some(), "an accepted value does not read");
+    assert_eq!(accepted, tree.is_some(), "lazy pass and full decoder disagree");
+    if let (Some(lazy), Some(tree)) = (lazy, tree) {
+        assert_eq!(lazy.len(), tree.len());
+        for ((lk, lv), (tk, tv)) in lazy.iter().zip(&tree) {
+            assert_eq!(lk, tk);
+            // Compared through their encodings: NaN != NaN as a `Value`.
+            assert_eq!(cbor(lv), cbor(tv), "value of {lk:?}");
+        }
+    }
 });
+
+fn cbor(v: &ciborium::Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(v, &mut out).expect("a decoded value encodes");
+    out
+}

@@ -135,6 +135,12 @@ impl Payload {
         validate::index(bytes, false).is_ok()
     }
 
+    /// Whether `bytes` is a valid payload, by exactly the work of
+    /// [`Payload::open`] (the index built, then dropped) but in place.
+    pub(crate) fn opens(bytes: &[u8]) -> bool {
+        validate::index(bytes, true).is_ok()
+    }
+
     /// The lifetimes as they are now.
     pub(crate) fn lifetimes(&self) -> Lifetimes {
         Lifetimes {
