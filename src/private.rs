@@ -188,7 +188,12 @@ pub fn session_data(session: &Session) -> BTreeMap<String, Value> {
 pub fn session_flashes(session: &Session) -> BTreeMap<String, Vec<Value>> {
     let p = &session.payload;
     p.buckets()
-        .map(|(name, bucket)| (name.to_owned(), p.flash_items(bucket).map(read_value).collect()))
+        .map(|(name, bucket)| {
+            (
+                name.to_owned(),
+                p.flash_items(bucket).map(read_value).collect(),
+            )
+        })
         .collect()
 }
 

@@ -66,10 +66,9 @@ fn allocations_per_seal_and_open_of_s_and_l() {
             let seal = allocations(|| bench_seal(&store, &session).unwrap());
             let open = allocations(|| bench_open(&store, &text, chunks.len()).unwrap());
             let mut saved = session.clone();
-            let header = cookie_header(&sealed_session::__private::save_at(
-                &store, &mut saved, now,
-            )
-            .unwrap());
+            let header = cookie_header(
+                &sealed_session::__private::save_at(&store, &mut saved, now).unwrap(),
+            );
             assert!(!load_at(&store, [header.as_str()], now).is_new());
             let load = allocations(|| load_at(&store, [header.as_str()], now));
             println!(

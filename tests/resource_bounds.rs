@@ -482,19 +482,23 @@ fn hostile_headers_cost_at_most_a_small_multiple_of_a_maximal_valid_session() {
     //
     // Without the key an attacker reaches only cookie parsing, base64 and
     // the AEAD. Measured (2 shared cores): at most x0.8 in a debug build
-    // (CI's `cargo test`); at most x5.3 with `--release`, where the AEAD
-    // is so fast that splitting thousands of tiny `s=;` pairs (one `memchr`
-    // call each) costs a few times opening a real session: still linear in
-    // the header's length, tens of microseconds for 6 KiB.
-    const MAX_RATIO: f64 = if cfg!(debug_assertions) { 3.0 } else { 8.0 };
-    // With a leaked key, a payload of tiny items costs more to decode than
-    // the same bytes of one long string: measured at most x2.3 in a debug
-    // build, but x20 (6 KiB budget) to x60 (64 KiB) with `--release`, where
-    // one allocation per tiny container dominates. Asserted in debug builds
-    // only; a release run prints the figures.
-    const MAX_RATIO_LEAKED_KEY: f64 = 6.0;
+    // (CI's `cargo test`); with `--release` at most x8.1, where the AEAD and
+    // the SIMD base64 are so fast that splitting thousands of tiny `s=;`
+    // pairs (one `memchr` call each) costs several times opening a real
+    // session: still linear in the header's length, tens of microseconds
+    // for 6 KiB. (x5.3 when opening built a value tree: the header
+    // splitting did not get slower, the valid open got faster.)
+    const MAX_RATIO: f64 = if cfg!(debug_assertions) { 3.0 } else { 12.0 };
+    // With a leaked key, a payload of tiny items costs more to validate
+    // than the same bytes of one long string (whose UTF-8 check runs at
+    // memory speed): each item is a head to decode. Measured at most x1.3
+    // in a debug build and x1.5 (an array of small integers) to x4.9 (a
+    // map of tiny entries) with `--release`. (When opening built a value
+    // tree, one allocation per tiny container made it x20 to x60.)
+    const MAX_RATIO_LEAKED_KEY: f64 = if cfg!(debug_assertions) { 3.0 } else { 8.0 };
     // The default budget, and a 17-chunk one. (255 chunks, 1 MiB, gives the
     // same ratios but takes seconds per open in a debug build.)
+    let mut over = Vec::new();
     for size_limit in [sealed_session::DEFAULT_SIZE_LIMIT, 64 * 1024] {
         let s = store(size_limit);
         let valid = maximal_valid(&s);
@@ -531,15 +535,18 @@ fn hostile_headers_cost_at_most_a_small_multiple_of_a_maximal_valid_session() {
                 h.len(),
                 valid.len()
             );
-            let max = match (name.starts_with("leaked key"), cfg!(debug_assertions)) {
-                (false, _) => MAX_RATIO,
-                (true, true) => MAX_RATIO_LEAKED_KEY,
-                (true, false) => f64::INFINITY,
+            let max = if name.starts_with("leaked key") {
+                MAX_RATIO_LEAKED_KEY
+            } else {
+                MAX_RATIO
             };
-            assert!(
-                ratio <= max,
-                "{name}: x{ratio:.2} the time of a maximal valid session"
-            );
+            if ratio > max {
+                over.push(format!(
+                    "{size_limit} {name}: x{ratio:.2} the time of a maximal valid session (bound x{max})"
+                ));
+            }
         }
     }
+    // Every figure is printed before any bound fails.
+    assert!(over.is_empty(), "{over:#?}");
 }

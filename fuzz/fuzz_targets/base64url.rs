@@ -19,8 +19,5 @@ fuzz_target!(|data: &[u8]| {
     // The input as bytes to encode, and back.
     let encoded = __private::base64url_encode(data);
     assert_eq!(encoded, URL_SAFE_NO_PAD.encode(data));
-    assert_eq!(
-        __private::base64url_decode(&encoded).as_deref(),
-        Some(data)
-    );
+    assert_eq!(__private::base64url_decode(&encoded).as_deref(), Some(data));
 });

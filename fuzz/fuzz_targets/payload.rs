@@ -81,7 +81,11 @@ fuzz_target!(|data: &[u8]| {
     let lazy = __private::lazy_values(data);
     let tree = __private::tree_values(data);
     assert_eq!(accepted, lazy.is_some(), "an accepted value does not read");
-    assert_eq!(accepted, tree.is_some(), "lazy pass and full decoder disagree");
+    assert_eq!(
+        accepted,
+        tree.is_some(),
+        "lazy pass and full decoder disagree"
+    );
     if let (Some(lazy), Some(tree)) = (lazy, tree) {
         assert_eq!(lazy.len(), tree.len());
         for ((lk, lv), (tk, tv)) in lazy.iter().zip(&tree) {

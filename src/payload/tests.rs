@@ -137,7 +137,10 @@ fn lazy_values_read_as_the_full_decode() {
     let mut tree = sample();
     for (i, v) in values().into_iter().enumerate() {
         tree.data.insert(format!("k{i:03}"), v.clone());
-        tree.flashes.entry(format!("b{}", i % 3)).or_default().push(v);
+        tree.flashes
+            .entry(format!("b{}", i % 3))
+            .or_default()
+            .push(v);
     }
     let lazy = tree.lazy();
     assert_eq!(lazy.len(), tree.data.len());

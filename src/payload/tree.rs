@@ -251,7 +251,6 @@ fn encode_value(out: &mut Vec<u8>, value: &Value) -> Result<(), ()> {
     Ok(())
 }
 
-
 /// A cursor over the input; heads are decoded by `ciborium-ll`.
 struct Reader<'a> {
     input: &'a [u8],
@@ -428,7 +427,6 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 }
-
 
 impl TreePayload {
     /// The same payload, opened lazily.

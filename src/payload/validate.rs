@@ -184,6 +184,7 @@ impl<'a> Walk<'a> {
     /// floats the exact bytes (a NaN has many encodings of one width).
     /// Indefinite lengths, breaks, reserved additional information and
     /// simple values other than `false`, `true` and `null` are rejected.
+    #[inline]
     fn head(&mut self) -> Result<Head, Malformed> {
         let first = *self.input.get(self.pos).ok_or(Malformed)?;
         let major = first >> 5;
@@ -239,7 +240,9 @@ impl<'a> Walk<'a> {
         };
         let mut buf = [0u8; 9];
         let mut out: &mut [u8] = &mut buf;
-        Encoder::from(&mut out).push(header).map_err(|_| Malformed)?;
+        Encoder::from(&mut out)
+            .push(header)
+            .map_err(|_| Malformed)?;
         let len = 9 - out.len();
         if len != used || rest.get(..used) != buf.get(..len) {
             return Err(Malformed);
@@ -296,7 +299,7 @@ impl<'a> Walk<'a> {
             let (start, end) = self.text_key(last)?;
             last = Some((start, end));
             let value_start = self.pos;
-            self.value(1)?;
+            self.item(1)?;
             if record {
                 entries.push(Entry {
                     key: Src::Span { start, end },
@@ -320,9 +323,7 @@ impl<'a> Walk<'a> {
             let (start, end) = self.text_key(last)?;
             last = Some((start, end));
             let count = match self.head()? {
-                Head { major: 4, arg } if arg > 0 => {
-                    usize::try_from(arg).map_err(|_| Malformed)?
-                }
+                Head { major: 4, arg } if arg > 0 => usize::try_from(arg).map_err(|_| Malformed)?,
                 _ => return Err(Malformed),
             };
             if count > self.remaining() {
@@ -330,7 +331,7 @@ impl<'a> Walk<'a> {
             }
             let items_start = self.pos;
             for _ in 0..count {
-                self.value(1)?;
+                self.item(1)?;
             }
             if record {
                 buckets.push(Bucket {
@@ -344,6 +345,23 @@ impl<'a> Walk<'a> {
             }
         }
         Ok((buckets, n == 0))
+    }
+
+    /// An item at `depth`: a one-byte one (a small integer, `false`, `true`,
+    /// `null`, an empty string, array or map) is consumed in line, without
+    /// the general path's call; a payload of many tiny items is mostly those.
+    #[inline]
+    fn item(&mut self, depth: usize) -> Result<(), Malformed> {
+        if depth <= MAX_DEPTH
+            && let Some(&b) = self.input.get(self.pos)
+            && (b < 0x18
+                || (0x20..0x38).contains(&b)
+                || matches!(b, 0x40 | 0x60 | 0x80 | 0xa0 | 0xf4..=0xf6))
+        {
+            self.pos += 1;
+            return Ok(());
+        }
+        self.value(depth)
     }
 
     /// Any value, at nesting `depth`.
@@ -365,7 +383,7 @@ impl<'a> Walk<'a> {
                     return Err(Malformed);
                 }
                 for _ in 0..head.arg {
-                    self.value(depth + 1)?;
+                    self.item(depth + 1)?;
                 }
             }
             5 => {
@@ -390,9 +408,9 @@ impl<'a> Walk<'a> {
             let mut spans = [(0usize, 0usize); INLINE_KEYS];
             for span in spans.iter_mut().take(n) {
                 let start = self.pos;
-                self.value(depth + 1)?;
+                self.item(depth + 1)?;
                 *span = (start, self.pos);
-                self.value(depth + 1)?;
+                self.item(depth + 1)?;
             }
             let spans = spans.get(..n).ok_or(Malformed)?;
             let key = |&(s, e): &(usize, usize)| self.input.get(s..e);
@@ -406,9 +424,9 @@ impl<'a> Walk<'a> {
         let base = self.keys.len();
         for _ in 0..n {
             let start = self.pos;
-            self.value(depth + 1)?;
+            self.item(depth + 1)?;
             self.keys.push((start, self.pos));
-            self.value(depth + 1)?;
+            self.item(depth + 1)?;
         }
         let input = self.input;
         let key = |&(s, e): &(usize, usize)| input.get(s..e);

@@ -194,11 +194,7 @@ impl CookieStore {
         };
         let count = u8::try_from(chunk_lens.len()).map_err(|_| SaveError::Encode)?;
         // The payload is encoded straight into the sealed buffer (no copy).
-        let mut sealing = self
-            .inner
-            .envelope
-            .start(payload_len)
-            .map_err(seal_error)?;
+        let mut sealing = self.inner.envelope.start(payload_len).map_err(seal_error)?;
         payload.encode_into(lifetimes, &mut sealing.buf);
         if sealing.payload_len() != payload_len {
             return Err(SaveError::Encode);

@@ -1849,9 +1849,7 @@ fn check_positive(v: &Vector) {
     // The save path itself (random nonce) splits it the same way.
     let sealer = store_for(entry, &v.cookie_name, v.size_limit, v.clock_skew);
     let lazy = payload.lazy();
-    let (_, lens) = sealer
-        .seal_payload(&lazy, &lazy.lifetimes(), true)
-        .unwrap();
+    let (_, lens) = sealer.seal_payload(&lazy, &lazy.lifetimes(), true).unwrap();
     let expected_lens: Vec<usize> = cookies
         .iter()
         .map(|c| c.split_once('=').unwrap().1.len())
