@@ -41,23 +41,19 @@ pub fn payload_depth(bytes: &[u8]) -> Option<usize> {
     Some(crate::payload::max_depth(&p))
 }
 
-/// Each value of a valid payload as the lazy path reads it: data values by
-/// key, then flash values by bucket, each decoded from its own bytes into a
-/// `ciborium::Value` (as `Session::get::<Value>` does); `None` if the
-/// decoder rejects the payload or a value does not read.
+/// Each value of a valid payload as the lazy path holds it: data values by
+/// key, then flash values by bucket, each as its own CBOR bytes (what
+/// `Session::get` deserializes from); `None` if the decoder rejects the
+/// payload.
 #[must_use]
-pub fn lazy_values(bytes: &[u8]) -> Option<Vec<(String, Value)>> {
+pub fn lazy_values(bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
     let p = Payload::decode(bytes).ok()?;
-    let mut out = Vec::new();
-    for (key, value) in p.entries() {
-        out.push((key.to_owned(), ciborium::from_reader(value).ok()?));
-    }
-    for (name, bucket) in p.buckets() {
-        for item in p.flash_items(bucket) {
-            out.push((name.to_owned(), ciborium::from_reader(item).ok()?));
-        }
-    }
-    Some(out)
+    let data = p.entries().map(|(k, v)| (k.to_owned(), v.to_vec()));
+    let flashes = p.buckets().flat_map(|(name, bucket)| {
+        p.flash_items(bucket)
+            .map(move |item| (name.to_owned(), item.to_vec()))
+    });
+    Some(data.chain(flashes).collect())
 }
 
 /// The same values as [`lazy_values`], from the full decoder that builds a

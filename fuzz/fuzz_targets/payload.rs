@@ -3,15 +3,18 @@
 //! multiple of the input, never accepts nesting beyond the depth limit, and
 //! what it accepts is canonical (re-encoding gives the input back).
 //!
-//! Differentially: the lazy path (one strict pass, then each value read
-//! from its own bytes, as `Session::get` does) and the full decoder that
-//! builds a `ciborium::Value` tree (kept for fuzzing and tests only) accept
-//! exactly the same inputs and read exactly the same keys and values.
+//! Differentially: the lazy path (one strict pass recording where each
+//! value is) and the full decoder that builds a `ciborium::Value` tree
+//! (kept for fuzzing and tests only) accept exactly the same inputs and
+//! find the same keys and value bytes; and each value read from its own
+//! bytes, as `Session::get` does, is the value `ciborium` reads from the
+//! whole payload.
 #![no_main]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
+use ciborium::Value;
 use libfuzzer_sys::fuzz_target;
 use sealed_session::__private;
 
@@ -80,23 +83,75 @@ fuzz_target!(|data: &[u8]| {
     }
     let lazy = __private::lazy_values(data);
     let tree = __private::tree_values(data);
-    assert_eq!(accepted, lazy.is_some(), "an accepted value does not read");
+    assert_eq!(accepted, lazy.is_some());
     assert_eq!(
         accepted,
         tree.is_some(),
         "lazy pass and full decoder disagree"
     );
-    if let (Some(lazy), Some(tree)) = (lazy, tree) {
-        assert_eq!(lazy.len(), tree.len());
-        for ((lk, lv), (tk, tv)) in lazy.iter().zip(&tree) {
-            assert_eq!(lk, tk);
-            // Compared through their encodings: NaN != NaN as a `Value`.
-            assert_eq!(cbor(lv), cbor(tv), "value of {lk:?}");
-        }
+    let (Some(lazy), Some(tree)) = (lazy, tree) else {
+        return;
+    };
+    // The lazy path holds exactly each value's bytes (the tree keeps every
+    // tag and width, so its encoding is the input's).
+    assert_eq!(lazy.len(), tree.len());
+    for ((lk, lv), (tk, tv)) in lazy.iter().zip(&tree) {
+        assert_eq!(lk, tk);
+        assert_eq!(lv, &cbor(tv), "bytes of {lk:?}");
+    }
+    // Each value read from its own bytes (as `Session::get::<Value>` does)
+    // is the value `ciborium` reads from the whole payload, compared through
+    // their encodings (NaN != NaN as a `Value`). `ciborium` refuses some
+    // valid CBOR as a `Value` (a bignum tag beyond 128 bits): then the
+    // whole payload and that value alone both fail to read.
+    let reads: Vec<Option<Value>> = lazy
+        .iter()
+        .map(|(_, bytes)| ciborium::from_reader(bytes.as_slice()).ok())
+        .collect();
+    let Ok(whole) = ciborium::from_reader::<Value, _>(data) else {
+        assert!(
+            reads.iter().any(Option::is_none),
+            "only the whole payload fails to read"
+        );
+        return;
+    };
+    let read_whole = values_of(&whole);
+    assert_eq!(read_whole.len(), lazy.len());
+    for (((key, _), read), (wk, wv)) in lazy.iter().zip(reads).zip(read_whole) {
+        assert_eq!(key, wk);
+        let read = read.expect("reads alone when the whole payload reads");
+        assert_eq!(cbor(&read), cbor(wv), "value of {key:?}");
     }
 });
 
-fn cbor(v: &ciborium::Value) -> Vec<u8> {
+/// Data values by key, then flash values by bucket, of a payload that
+/// `ciborium` decoded whole.
+fn values_of(payload: &Value) -> Vec<(&str, &Value)> {
+    let mut out = Vec::new();
+    let Value::Map(fields) = payload else {
+        return out;
+    };
+    for (k, v) in fields {
+        match (k.as_integer().map(i128::from), v) {
+            (Some(5), Value::Map(entries)) => {
+                for (k, v) in entries {
+                    out.push((k.as_text().unwrap_or_default(), v));
+                }
+            }
+            (Some(6), Value::Map(buckets)) => {
+                for (name, items) in buckets {
+                    for item in items.as_array().into_iter().flatten() {
+                        out.push((name.as_text().unwrap_or_default(), item));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn cbor(v: &Value) -> Vec<u8> {
     let mut out = Vec::new();
     ciborium::into_writer(v, &mut out).expect("a decoded value encodes");
     out

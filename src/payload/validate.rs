@@ -137,11 +137,7 @@ pub(super) fn skip(bytes: &[u8], pos: usize) -> usize {
             return bytes.len();
         };
         match head.major {
-            2 | 3 => {
-                if w.take_arg(head.arg).is_err() {
-                    return bytes.len();
-                }
-            }
+            2 | 3 if w.take_arg(head.arg).is_err() => return bytes.len(),
             4 => pending = pending.saturating_add(head.arg),
             5 => pending = pending.saturating_add(head.arg.saturating_mul(2)),
             6 => pending += 1,
