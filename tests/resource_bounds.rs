@@ -491,10 +491,11 @@ fn hostile_headers_cost_at_most_a_small_multiple_of_a_maximal_valid_session() {
     const MAX_RATIO: f64 = if cfg!(debug_assertions) { 3.0 } else { 12.0 };
     // With a leaked key, a payload of tiny items costs more to validate
     // than the same bytes of one long string (whose UTF-8 check runs at
-    // memory speed): each item is a head to decode. Measured at most x1.3
-    // in a debug build and x1.5 (an array of small integers) to x4.9 (a
-    // map of tiny entries) with `--release`. (When opening built a value
-    // tree, one allocation per tiny container made it x20 to x60.)
+    // memory speed): each item is a head to decode, a few nanoseconds
+    // where the long string costs about one per byte. Measured at most x1.3
+    // in a debug build and x1.1 (deep arrays) to x5.2 (arrays of one item)
+    // with `--release`. (When opening built a value tree, one allocation
+    // per tiny container made it x20 to x60.)
     const MAX_RATIO_LEAKED_KEY: f64 = if cfg!(debug_assertions) { 3.0 } else { 8.0 };
     // The default budget, and a 17-chunk one. (255 chunks, 1 MiB, gives the
     // same ratios but takes seconds per open in a debug build.)

@@ -418,20 +418,29 @@ impl<'a> Walk<'a> {
             return Ok(());
         }
         let base = self.keys.len();
+        let input = self.input;
+        let key = |&(s, e): &(usize, usize)| input.get(s..e);
+        // Keys in strictly ascending byte order (as encoders of sorted maps
+        // write them) cannot repeat: no sort needed.
+        let mut ascending = true;
+        let mut last = None;
         for _ in 0..n {
             let start = self.pos;
             self.item(depth + 1)?;
-            self.keys.push((start, self.pos));
+            let span = (start, self.pos);
+            ascending &= last.is_none_or(|last| key(&last) < key(&span));
+            last = Some(span);
+            self.keys.push(span);
             self.item(depth + 1)?;
         }
-        let input = self.input;
-        let key = |&(s, e): &(usize, usize)| input.get(s..e);
         let spans = self.keys.get_mut(base..).ok_or(Malformed)?;
-        spans.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
-        let repeated = spans.windows(2).any(|w| match w {
-            [a, b] => key(a) == key(b),
-            _ => false,
-        });
+        let repeated = !ascending && {
+            spans.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+            spans.windows(2).any(|w| match w {
+                [a, b] => key(a) == key(b),
+                _ => false,
+            })
+        };
         self.keys.truncate(base);
         if repeated {
             return Err(Malformed);
