@@ -2,6 +2,7 @@
 //! (`load_at` / `save_at`); the public API always uses the system clock.
 
 mod jar;
+mod lazy;
 mod properties;
 mod rotation;
 mod scenarios;
