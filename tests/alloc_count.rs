@@ -17,7 +17,7 @@ mod common;
 use std::alloc::System;
 
 use common::Workload;
-use sealed_session::__private::{bench_open, bench_seal, load_at};
+use sealed_session::__private::{bench_open, bench_seal, load_at, save_at};
 use sealed_session::Algorithm;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -71,22 +71,45 @@ fn allocations_per_seal_and_open_of_s_and_l() {
             );
             assert!(!load_at(&store, [header.as_str()], now).is_new());
             let load = allocations(|| load_at(&store, [header.as_str()], now));
+            // The public save of a changed session (a clone made outside the
+            // count each time, so every save has something to write).
+            let save = {
+                let mut fresh = session.clone();
+                drop(save_at(&store, &mut fresh, now));
+                (0..8)
+                    .map(|_| {
+                        let mut s = session.clone();
+                        let region = Region::new(GLOBAL);
+                        let lines = save_at(&store, &mut s, now).unwrap();
+                        let change = region.change();
+                        drop(lines);
+                        change.allocations + change.reallocations
+                    })
+                    .min()
+                    .unwrap_or(usize::MAX)
+            };
             println!(
-                "{} {:<20} seal: {seal:>2}  open: {open:>2}  load: {load:>2} allocations ({} chunks)",
+                "{} {:<20} seal: {seal:>2}  save: {save:>2}  open: {open:>2}  load: {load:>2} allocations ({} chunks)",
                 workload.name(),
                 alg.name(),
                 chunks.len()
             );
-            report.push((workload, alg, seal, open, load));
+            report.push((workload, alg, seal, save, open, load));
         }
     }
-    for (workload, alg, seal, open, load) in report {
+    for (workload, alg, seal, save, open, load) in report {
         let (seal_max, open_max, load_max) = match workload {
             Workload::L => (SEAL_MAX, OPEN_MAX, LOAD_MAX_L),
             _ => (SEAL_MAX, OPEN_MAX, LOAD_MAX_S),
         };
         let name = format!("{} {}", workload.name(), alg.name());
         assert!(seal <= seal_max, "{name}: {seal} allocations per seal");
+        let save_max = if workload == Workload::L {
+            SAVE_MAX_L
+        } else {
+            SAVE_MAX_S
+        };
+        assert!(save <= save_max, "{name}: {save} allocations per save");
         assert!(open <= open_max, "{name}: {open} allocations per open");
         assert!(load <= load_max, "{name}: {load} allocations per load");
     }
@@ -97,6 +120,12 @@ fn allocations_per_seal_and_open_of_s_and_l() {
 /// written) and the chunk lengths. (Was 5: a separate CBOR buffer and a
 /// heap-built associated data.)
 const SEAL_MAX: usize = 3;
+/// `CookieStore::save` of a changed session: the seal above, the list of
+/// lines, and one allocation per line at its exact length (the session's
+/// cookies, and the deletions of the budget's unused chunk indexes): S has
+/// 1 + 1 lines, L 3 + 2.
+const SAVE_MAX_S: usize = 6;
+const SAVE_MAX_L: usize = 9;
 /// Open (the envelope's text to a session), for any number of items: the
 /// decoded buffer, which becomes the session's plaintext, and the index of
 /// its data entries, sized from the data map's header. (Was 12 for S and

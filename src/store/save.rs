@@ -71,13 +71,23 @@ impl CookieStore {
             } => {
                 let mut lines = Vec::with_capacity(self.inner.max_chunks);
                 let mut rest = text.as_str();
+                let digits = decimal(max_age);
+                let max_age = digits.as_str();
                 for (name, len) in self.inner.chunk_names.iter().zip(chunk_lens) {
                     let (piece, tail) = rest.split_at(len.min(rest.len()));
                     rest = tail;
-                    lines.push(format!(
-                        "{name}={piece}; Max-Age={max_age}{}",
-                        self.inner.attributes
-                    ));
+                    // Built at its exact length: one allocation per line.
+                    let parts = [
+                        name.as_str(),
+                        "=",
+                        piece,
+                        "; Max-Age=",
+                        max_age,
+                        &self.inner.attributes,
+                    ];
+                    let mut line = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+                    parts.iter().for_each(|p| line.push_str(p));
+                    lines.push(line);
                 }
                 let written = lines.len();
                 lines.extend(self.inner.deletions.iter().skip(written).cloned());
@@ -288,6 +298,39 @@ impl CookieStore {
             }
         }
         plan
+    }
+}
+
+/// `n` in decimal, on the stack.
+fn decimal(n: u64) -> Digits {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        if let Some(d) = buf.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    Digits { buf, start: at }
+}
+
+/// A `u64` in decimal (at most 20 digits).
+struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Digits {
+    fn as_str(&self) -> &str {
+        self.buf
+            .get(self.start..)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .unwrap_or_default()
     }
 }
 
