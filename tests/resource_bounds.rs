@@ -14,19 +14,21 @@
 //!   map's declared size only after checking the bytes left can hold it
 //!   (every entry takes at least 2 bytes, every bucket 3): at most 24 bytes
 //!   per payload byte, whatever is declared. Values allocate nothing, bar
-//!   one list of 16-byte key spans shared by every map of more than 8
-//!   entries (for the repeated-key check): an entry takes at least 2 input
-//!   bytes, the list may sit at twice its length and is briefly held twice
-//!   while it grows (a `realloc` counts as allocate-then-free): 16 / 2 x 3
-//!   = 24 bytes per payload byte. So 48 per payload byte at most.
+//!   what the repeated-key check of maps of more than 8 entries shares
+//!   across the pass: a list of 16-byte key spans (an entry takes at least
+//!   2 input bytes, the list may sit at twice its length and is briefly
+//!   held twice while it grows, a `realloc` counting as allocate-then-free:
+//!   16 / 2 x 3 = 24 bytes per payload byte) and, for keys not already in
+//!   ascending order, a hash table of 4-byte slots, 2 to 4 per key
+//!   (16 / 2 x 3 / 2 = 12). So 24 + 24 + 12 = 60 per payload byte at most.
 //! - The payload is at most 3/4 of the cookie text (base64), and opening
 //!   also holds the text, the decoded envelope and the header's copies of
 //!   the chunk values (about 4 bytes per text byte).
 //!
 //! So: peak <= `PAYLOAD_PER_BYTE` x payload + `FIXED`, and through the store
 //! peak <= `TEXT_PER_BYTE` x header + `FIXED`, with `TEXT_PER_BYTE` =
-//! 48 x 3/4 + 4 = 40. (With a `ciborium::Value` tree it was 120 and 94:
-//! one 32-byte `Value` per input byte.) Depth is bounded by
+//! 60 x 3/4 + 4 = 49. (With a `ciborium::Value` tree it was 120 and 94:
+//! one 32-byte `Value` per input byte.) Measured at most 11.2. Depth is bounded by
 //! `__private::MAX_DEPTH` (32), and nesting far beyond it (a megabyte of
 //! nested arrays) is rejected without exhausting a test thread's 2 MiB
 //! stack.
@@ -111,9 +113,9 @@ fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
 }
 
 /// Bytes of heap per payload byte the decoder may use (derivation above).
-const PAYLOAD_PER_BYTE: usize = 48;
+const PAYLOAD_PER_BYTE: usize = 60;
 /// Bytes of heap per `Cookie` header byte opening may use.
-const TEXT_PER_BYTE: usize = 40;
+const TEXT_PER_BYTE: usize = 49;
 /// Fixed overhead: fresh-session state, small containers.
 const FIXED: usize = 16 * 1024;
 
@@ -229,11 +231,36 @@ fn bombs(room: usize) -> Vec<(String, Vec<u8>)> {
         "map of tiny entries".into(),
         [head(5, entries), body].concat(),
     ));
-    // Every key the same: found only after decoding them all.
+    // Every key the same.
     let k = (room - 8) / 2;
     let dup = [head(5, k as u64), [0x00, 0x00].repeat(k)].concat();
     out.push(("map of duplicate keys".into(), dup));
+    // Distinct keys in scrambled order, the first repeated last: the
+    // repeat is found only after sorting every key.
+    let mut keys = Vec::new();
+    let mut len = 0;
+    while len + 16 < room {
+        keys.push(len as u64);
+        len += head(0, len as u64).len() + 1;
+    }
+    let n = keys.len() as u64;
+    let step = (n / 2..n).find(|s| gcd(*s, n) == 1).unwrap_or(1);
+    let mut body = Vec::new();
+    for i in 0..n {
+        body.extend(head(0, keys[(i * step % n) as usize]));
+        body.push(0x00);
+    }
+    body.extend(head(0, keys[0]));
+    body.push(0x00);
+    out.push((
+        "map of scrambled keys, one repeated".into(),
+        [head(5, n + 1), body].concat(),
+    ));
     out
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
 }
 
 /// Many distinct tiny keys in the data map itself (one index entry each).
@@ -430,6 +457,7 @@ fn hostile_headers(store: &CookieStore, valid: &str) -> Vec<(&'static str, Strin
                 "array of arrays of one" => "leaked key: array of arrays of one",
                 "map of tiny entries" => "leaked key: map of tiny entries",
                 "map of duplicate keys" => "leaked key: map of duplicate keys",
+                "map of scrambled keys, one repeated" => "leaked key: map of scrambled keys",
                 "deep arrays" => "leaked key: deep arrays",
                 _ => return None,
             };
@@ -493,10 +521,14 @@ fn hostile_headers_cost_at_most_a_small_multiple_of_a_maximal_valid_session() {
     // than the same bytes of one long string (whose UTF-8 check runs at
     // memory speed): each item is a head to decode, a few nanoseconds
     // where the long string costs about one per byte. Measured at most x1.3
-    // in a debug build and x1.1 (deep arrays) to x5.2 (arrays of one item)
-    // with `--release`. (When opening built a value tree, one allocation
-    // per tiny container made it x20 to x60.)
-    const MAX_RATIO_LEAKED_KEY: f64 = if cfg!(debug_assertions) { 3.0 } else { 8.0 };
+    // in a debug build; with `--release`, x1.0 (deep arrays, a map of one
+    // key repeated) to x5.2 (arrays of one item), and x8 to x12 for a map
+    // of scrambled distinct keys with one repeated, where every key goes
+    // through the repeated-key check's keyed hash (SipHash: the keys cannot
+    // be chosen to collide; sorting them instead cost x20). (When opening
+    // built a value tree, one allocation per tiny container made every
+    // shape x20 to x60.)
+    const MAX_RATIO_LEAKED_KEY: f64 = if cfg!(debug_assertions) { 3.0 } else { 16.0 };
     // The default budget, and a 17-chunk one. (255 chunks, 1 MiB, gives the
     // same ratios but takes seconds per open in a debug build.)
     let mut over = Vec::new();

@@ -6,8 +6,11 @@
 //! The payload of a leaked key's forgery is attacker-controlled, so the
 //! pass never allocates from a declared length before the bytes are there
 //! (the index's capacity is checked against the bytes left: every entry
-//! takes at least two), allocates nothing per value, and recurses at most
-//! `MAX_DEPTH` deep.
+//! takes at least two), allocates nothing per value (the repeated-key check
+//! of large maps reuses one list and one table for the whole pass), and
+//! recurses at most `MAX_DEPTH` deep.
+
+use std::hash::{BuildHasher, RandomState};
 
 use ciborium_ll::{Decoder, Encoder, Header};
 
@@ -48,6 +51,9 @@ struct Walk<'a> {
     /// Key spans of the maps with more than `INLINE_KEYS` entries being
     /// walked, innermost last.
     keys: Vec<(usize, usize)>,
+    /// The repeated-key check's hash table (see [`repeats`]), reused.
+    table: Vec<u32>,
+    hasher: RandomState,
 }
 
 /// Validates a whole payload; with `record`, also builds the index.
@@ -56,6 +62,8 @@ pub(super) fn index(input: &[u8], record: bool) -> Result<Index, Malformed> {
         input,
         pos: 0,
         keys: Vec::new(),
+        table: Vec::new(),
+        hasher: RandomState::new(),
     };
     let fields = match w.head()? {
         Head { major: 5, arg } if arg <= 7 => arg,
@@ -114,6 +122,8 @@ pub(super) fn check_value(bytes: &[u8]) -> Result<(), Malformed> {
         input: bytes,
         pos: 0,
         keys: Vec::new(),
+        table: Vec::new(),
+        hasher: RandomState::new(),
     };
     w.value(1)?;
     if w.remaining() != 0 {
@@ -129,6 +139,8 @@ pub(super) fn skip(bytes: &[u8], pos: usize) -> usize {
         input: bytes,
         pos,
         keys: Vec::new(),
+        table: Vec::new(),
+        hasher: RandomState::new(),
     };
     let mut pending: u64 = 1;
     while pending > 0 {
@@ -154,8 +166,59 @@ pub(super) fn depth(bytes: &[u8]) -> usize {
         input: bytes,
         pos: 0,
         keys: Vec::new(),
+        table: Vec::new(),
+        hasher: RandomState::new(),
     };
     w.depth(1)
+}
+
+/// The bytes of a key span.
+fn key(input: &[u8], (start, end): (usize, usize)) -> Option<&[u8]> {
+    input.get(start..end)
+}
+
+/// Whether two of `spans` have the same bytes in `input`: an open-addressing
+/// table of span indexes (reused across maps) under a keyed hash, so the
+/// keys an attacker chooses cannot be made to collide (a sort cost ten
+/// times as much on a map of scrambled keys).
+fn repeats(
+    input: &[u8],
+    spans: &[(usize, usize)],
+    table: &mut Vec<u32>,
+    hasher: &RandomState,
+) -> bool {
+    let size = (spans.len() * 2).next_power_of_two();
+    table.clear();
+    table.resize(size, u32::MAX);
+    let mask = size - 1;
+    for (i, &span) in spans.iter().enumerate() {
+        let Some(k) = key(input, span) else {
+            return true;
+        };
+        let Ok(index) = u32::try_from(i) else {
+            return true;
+        };
+        let mut slot = usize::try_from(hasher.hash_one(k)).unwrap_or_default() & mask;
+        loop {
+            match table.get(slot).copied() {
+                Some(u32::MAX) => {
+                    if let Some(free) = table.get_mut(slot) {
+                        *free = index;
+                    }
+                    break;
+                }
+                Some(j) => {
+                    let other = spans.get(j as usize).and_then(|&s| key(input, s));
+                    if other == Some(k) {
+                        return true;
+                    }
+                    slot = (slot + 1) & mask;
+                }
+                None => return true,
+            }
+        }
+    }
+    false
 }
 
 impl<'a> Walk<'a> {
@@ -180,7 +243,7 @@ impl<'a> Walk<'a> {
     /// floats the exact bytes (a NaN has many encodings of one width).
     /// Indefinite lengths, breaks, reserved additional information and
     /// simple values other than `false`, `true` and `null` are rejected.
-    #[inline]
+    #[inline(always)]
     fn head(&mut self) -> Result<Head, Malformed> {
         let first = *self.input.get(self.pos).ok_or(Malformed)?;
         let major = first >> 5;
@@ -428,19 +491,20 @@ impl<'a> Walk<'a> {
             let start = self.pos;
             self.item(depth + 1)?;
             let span = (start, self.pos);
-            ascending &= last.is_none_or(|last| key(&last) < key(&span));
+            if let Some(last) = last {
+                match key(&last).cmp(&key(&span)) {
+                    std::cmp::Ordering::Less => {}
+                    // A key right after its equal: a repeat, found early.
+                    std::cmp::Ordering::Equal => return Err(Malformed),
+                    std::cmp::Ordering::Greater => ascending = false,
+                }
+            }
             last = Some(span);
             self.keys.push(span);
             self.item(depth + 1)?;
         }
-        let spans = self.keys.get_mut(base..).ok_or(Malformed)?;
-        let repeated = !ascending && {
-            spans.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
-            spans.windows(2).any(|w| match w {
-                [a, b] => key(a) == key(b),
-                _ => false,
-            })
-        };
+        let spans = self.keys.get(base..).ok_or(Malformed)?;
+        let repeated = !ascending && repeats(input, spans, &mut self.table, &self.hasher);
         self.keys.truncate(base);
         if repeated {
             return Err(Malformed);
