@@ -229,6 +229,24 @@ fn value_checks_match_the_payload_rules() {
     assert!(check_value(&[0x18, 0x01]).is_err());
     assert!(check_value(&[0x01, 0x01]).is_err());
     assert!(check_value(&[0x62, 0xc3, 0x28]).is_err());
+    // Large maps: keys in any order; a repeat anywhere is refused, whether
+    // next to its twin, far from it, or in a nested map.
+    let map = |keys: &[u8]| {
+        let mut v = vec![0xa0 | u8::try_from(keys.len()).unwrap()];
+        for &k in keys {
+            v.extend([k, 0xf6]);
+        }
+        v
+    };
+    let scrambled: Vec<u8> = (0..20u8).map(|i| (i * 7) % 20).collect();
+    assert!(check_value(&map(&scrambled)).is_ok());
+    for (a, b) in [(0, 19), (3, 4), (10, 2)] {
+        let mut keys = scrambled.clone();
+        keys[a] = keys[b];
+        assert!(check_value(&map(&keys)).is_err(), "{a} {b}");
+        let nested = [&[0x82, 0x00][..], &map(&keys)].concat();
+        assert!(check_value(&nested).is_err());
+    }
     assert_eq!(kind(Some(0x20)), "integer");
     assert_eq!(kind(Some(0xf6)), "null");
     assert_eq!(kind(Some(0xfb)), "float");
