@@ -330,7 +330,14 @@ impl KeyPair {
     #[must_use]
     pub fn to_config_entry(&self) -> Zeroizing<String> {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let mut s = Zeroizing::new(String::with_capacity(128));
+        // The exact length up front: a `String` that grows while holding key
+        // text leaves the old copy in freed memory, out of `Zeroizing`'s reach.
+        let encoded = |n: usize| base64::encoded_len(n, false).unwrap_or(0);
+        let len = self.algorithm.name().len()
+            + 1
+            + encoded(self.hash.0.len())
+            + self.block.as_ref().map_or(0, |b| 1 + encoded(b.0.len()));
+        let mut s = Zeroizing::new(String::with_capacity(len));
         s.push_str(self.algorithm.name());
         s.push(':');
         b64.encode_string(&self.hash.0[..], &mut s);
@@ -852,6 +859,26 @@ mod tests {
         ));
         assert!(KeyPair::new(&[0; 64], Some(&[0; 32]), Algorithm::Aes256Gcm).is_ok());
         assert!(Keyring::new(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn item13_config_entry_is_written_without_reallocating() {
+        for hash_len in [MIN_HASH_KEY_LEN, 100, MAX_HASH_KEY_LEN] {
+            let hash: Vec<u8> = (0..hash_len)
+                .map(|i| u8::try_from((i * 7 + 3) % 251).unwrap())
+                .collect();
+            for alg in Algorithm::ALL {
+                let block = alg.encrypts().then_some(&[0x5a; BLOCK_KEY_LEN][..]);
+                let entry = KeyPair::new(&hash, block, alg).unwrap().to_config_entry();
+                // Capacity reserved up front equals the final length, so the
+                // buffer never grew (a growth would have freed a partial copy).
+                assert_eq!(
+                    entry.capacity(),
+                    entry.len(),
+                    "{alg} with {hash_len}-byte hash key"
+                );
+            }
+        }
     }
 
     #[test]
