@@ -782,7 +782,7 @@ fn parse_entry(entry: &str) -> Result<KeyPair, ConfigErrorKind> {
 /// Why `key` is plainly not random bytes, if it is not.
 ///
 /// Each test rejects a uniformly random 32-byte key with probability below
-/// 2^-40 (fewer than 16 distinct values: about 2^-53; a period of at most
+/// 2^-45 (fewer than 16 distinct values: about 2^-53; a period of at most
 /// half the length: 2^-128; constant steps: 2^-248; all printable ASCII:
 /// (95/256)^32, about 2^-45), so a real key is never refused, while the
 /// placeholders people paste (43 `A`s, `abcabc...`, `0123...`, a base64'd
