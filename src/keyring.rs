@@ -790,12 +790,14 @@ fn parse_entry(entry: &str) -> Result<KeyPair, ConfigErrorKind> {
 pub(crate) fn placeholder(key: &[u8]) -> Option<&'static str> {
     let mut seen = [false; 256];
     for &b in key {
-        seen[usize::from(b)] = true;
+        if let Some(slot) = seen.get_mut(usize::from(b)) {
+            *slot = true;
+        }
     }
     if seen.iter().filter(|&&s| s).count() < 16 {
         return Some("fewer than 16 distinct byte values");
     }
-    if (1..=key.len() / 2).any(|p| key.iter().zip(&key[p..]).all(|(a, b)| a == b)) {
+    if (1..=key.len() / 2).any(|p| key.iter().zip(key.iter().skip(p)).all(|(a, b)| a == b)) {
         return Some("a repeated pattern");
     }
     let step = |w: &[u8]| w.get(1).zip(w.first()).map(|(b, a)| b.wrapping_sub(*a));
