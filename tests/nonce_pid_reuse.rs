@@ -7,7 +7,8 @@
 //! memory. A generator that reseeds only when the pid changes would hand both
 //! the same session id and the same nonce. Needs unprivileged user
 //! namespaces (or root) and the `unshare` tool from util-linux.
-#![allow(unsafe_code)] // fork, unshare, pipe, read, write, _exit, waitpid
+// fork, unshare, pipe, read, write, _exit and waitpid need unsafe.
+#![allow(unsafe_code)]
 // Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests
 // does not reach them in an integration-test crate.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
