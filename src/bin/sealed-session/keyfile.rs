@@ -53,7 +53,7 @@ impl KeyFile {
             };
             let entries: Vec<&str> = body
                 .split(',')
-                .map(str::trim)
+                .map(|e| e.trim_matches([' ', '\t', '\r']))
                 .filter(|e| !e.is_empty())
                 .collect();
             if entries.is_empty() {
