@@ -109,7 +109,7 @@ impl std::error::Error for KeyError {}
 /// ```
 /// use sealed_session::{ConfigErrorKind, Keyring};
 ///
-/// let err = Keyring::from_config("not base64!").unwrap_err();
+/// let err = Keyring::from_config("hmac-sha256:not base64!").unwrap_err();
 /// assert!(matches!(err.kind(), ConfigErrorKind::BadBase64 { field: "hash key" }));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,6 +124,21 @@ pub enum ConfigErrorKind {
     MissingHashKey,
     /// An entry has more than `algorithm:hash:block`.
     TooManyFields,
+    /// An entry is a lone key: sign-only pairs must be named
+    /// (`hmac-sha256:<hash key>`), so a missing block key never silently
+    /// makes sessions readable.
+    MissingAlgorithm,
+    /// An entry has three fields and the first is not an algorithm name.
+    UnknownAlgorithm,
+    /// A key decodes to bytes that are plainly not random (a placeholder
+    /// such as 43 `A`s, a repeated pattern, a counting sequence, or
+    /// printable text such as a password).
+    WeakKey {
+        /// Which key: `"hash key"` or `"block key"`.
+        field: &'static str,
+        /// What gave it away.
+        reason: &'static str,
+    },
     /// The keys decoded but do not make a valid pair or keyring.
     Key(KeyError),
     /// The environment variable is unset or not UTF-8.
@@ -190,8 +205,18 @@ impl fmt::Display for ConfigError {
             }
             ConfigErrorKind::MissingHashKey => f.write_str("an algorithm but no hash key"),
             ConfigErrorKind::TooManyFields => {
-                f.write_str("too many ':'-separated fields (expected [algorithm:]hash[:block])")
+                f.write_str("too many ':'-separated fields (expected algorithm:hash[:block])")
             }
+            ConfigErrorKind::MissingAlgorithm => f.write_str(
+                "a lone key: name the algorithm (hmac-sha256:<key> for a sign-only pair, whose sessions the client can read) or add a block key",
+            ),
+            ConfigErrorKind::UnknownAlgorithm => f.write_str(
+                "unknown algorithm (expected xaes-256-gcm, xchacha20-poly1305, aes-256-gcm or hmac-sha256)",
+            ),
+            ConfigErrorKind::WeakKey { field, reason } => write!(
+                f,
+                "the {field} is not random ({reason}); generate one with `sealed-session keygen`"
+            ),
             ConfigErrorKind::Key(e) => fmt::Display::fmt(e, f),
             ConfigErrorKind::MissingVariable(var) => {
                 write!(f, "environment variable {var} is not set (or not UTF-8)")

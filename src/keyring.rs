@@ -150,7 +150,10 @@ impl std::str::FromStr for Algorithm {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Algorithm::ALL
             .into_iter()
-            .find(|a| a.name().eq_ignore_ascii_case(s) || (s == "sign-only" && !a.encrypts()))
+            .find(|a| {
+                a.name().eq_ignore_ascii_case(s)
+                    || (s.eq_ignore_ascii_case("sign-only") && !a.encrypts())
+            })
             .ok_or(UnknownAlgorithm)
     }
 }
@@ -297,10 +300,18 @@ impl KeyPair {
     pub fn generate(algorithm: Algorithm) -> Result<Self, KeyError> {
         let mut hash = Zeroizing::new([0u8; 32]);
         let mut block = Zeroizing::new([0u8; BLOCK_KEY_LEN]);
-        getrandom::fill(hash.as_mut()).map_err(|_| KeyError::Random)?;
-        getrandom::fill(block.as_mut()).map_err(|_| KeyError::Random)?;
-        let block = algorithm.encrypts().then_some(&block[..]);
-        KeyPair::new(&hash[..], block, algorithm)
+        // Configuration text refuses placeholder-looking keys, so a generated
+        // entry must never be one: a real source yields one about once in
+        // 2^45 draws, a broken one (all zeros) every time.
+        for _ in 0..4 {
+            getrandom::fill(hash.as_mut()).map_err(|_| KeyError::Random)?;
+            getrandom::fill(block.as_mut()).map_err(|_| KeyError::Random)?;
+            if placeholder(&hash[..]).is_none() && placeholder(&block[..]).is_none() {
+                let block = algorithm.encrypts().then_some(&block[..]);
+                return KeyPair::new(&hash[..], block, algorithm);
+            }
+        }
+        Err(KeyError::Random)
     }
 
     /// The algorithm this pair seals and opens with.
@@ -330,7 +341,14 @@ impl KeyPair {
     #[must_use]
     pub fn to_config_entry(&self) -> Zeroizing<String> {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let mut s = Zeroizing::new(String::with_capacity(128));
+        // The exact length up front: a `String` that grows while holding key
+        // text leaves the old copy in freed memory, out of `Zeroizing`'s reach.
+        let encoded = |n: usize| base64::encoded_len(n, false).unwrap_or(0);
+        let len = self.algorithm.name().len()
+            + 1
+            + encoded(self.hash.0.len())
+            + self.block.as_ref().map_or(0, |b| 1 + encoded(b.0.len()));
+        let mut s = Zeroizing::new(String::with_capacity(len));
         s.push_str(self.algorithm.name());
         s.push(':');
         b64.encode_string(&self.hash.0[..], &mut s);
@@ -491,17 +509,21 @@ impl Keyring {
     }
 
     /// Parses the configuration format: one entry per line (or separated by
-    /// commas, for environment variables), newest first.
+    /// commas, for environment variables), newest first. SECURITY.md, "Key
+    /// configuration text", is the exact grammar.
     ///
     /// ```text
-    /// # comments and blank lines are ignored
-    /// xaes-256-gcm:<hash key>:<block key>   # encrypting pair, algorithm named
-    /// <hash key>:<block key>                # encrypting pair, default algorithm
-    /// hmac-sha256:<hash key>                # sign-only pair (so is a lone <hash key>)
+    /// # comments run from '#' to the end of the line; blank lines are ignored
+    /// xaes-256-gcm:<hash key>:<block key>   # encrypting pair
+    /// <hash key>:<block key>                # encrypting pair, always xaes-256-gcm
+    /// hmac-sha256:<hash key>                # sign-only pair: must be named
     /// ```
     ///
-    /// Keys are base64 (URL-safe or standard alphabet, padding optional): a
-    /// hash key of at least 32 bytes and a block key of exactly 32 bytes.
+    /// Keys are base64 (URL-safe or standard alphabet, not mixed; padding
+    /// optional): a hash key of at least 32 bytes and a block key of exactly
+    /// 32 bytes. A lone key is refused rather than read as sign-only, and so
+    /// is a key whose bytes are plainly a placeholder (few distinct bytes, a
+    /// repeated pattern, a counting sequence, printable text).
     /// [`Keyring::generate_entry`] prints a fresh entry. Errors name the entry
     /// (1-based) and what is wrong, and never echo key material.
     ///
@@ -510,20 +532,26 @@ impl Keyring {
     /// [`ConfigError`] naming the entry and the problem.
     ///
     /// ```
-    /// use sealed_session::Keyring;
+    /// use sealed_session::{ConfigErrorKind, Keyring};
     ///
     /// let err = Keyring::from_config("xaes-256-gcm:c2hvcnQ:c2hvcnQ").unwrap_err();
     /// assert_eq!(err.entry(), 1);
     /// assert!(err.to_string().contains("at least 32 bytes"));
+    ///
+    /// let placeholder = format!("xaes-256-gcm:{}:{}", "A".repeat(43), "A".repeat(43));
+    /// let err = Keyring::from_config(&placeholder).unwrap_err();
+    /// assert!(matches!(err.kind(), ConfigErrorKind::WeakKey { .. }));
     /// ```
     pub fn from_config(config: &str) -> Result<Self, ConfigError> {
         let mut pairs = Vec::new();
         // Comments end at the end of their line, so a comma inside one
         // does not split it into a bogus entry.
         let entries = config
-            .lines()
+            .strip_prefix('\u{feff}')
+            .unwrap_or(config)
+            .split('\n')
             .flat_map(|line| line.split('#').next().unwrap_or("").split(','))
-            .map(str::trim)
+            .map(trim_blank)
             .filter(|entry| !entry.is_empty());
         for (index, entry) in entries.enumerate() {
             let fail = |kind| ConfigError::new(index + 1, kind);
@@ -561,8 +589,8 @@ impl Keyring {
         Keyring::from_config(&value)
     }
 
-    /// Reads [`Keyring::from_config`] text from a file (a leading UTF-8
-    /// byte-order mark, as some editors write, is ignored).
+    /// Reads [`Keyring::from_config`] text from a file (which, like any
+    /// configuration text, may start with a UTF-8 byte-order mark).
     ///
     /// # Errors
     ///
@@ -581,7 +609,7 @@ impl Keyring {
                 ConfigErrorKind::Io(format!("cannot read {}: {e}", path.display())),
             )
         })?);
-        Keyring::from_config(text.strip_prefix('\u{feff}').unwrap_or(&text))
+        Keyring::from_config(&text)
     }
 
     /// A fresh configuration entry for `algorithm`, from the OS CSPRNG, in
@@ -711,30 +739,76 @@ fn decode_key(text: &str, field: &'static str) -> Result<Zeroizing<Vec<u8>>, Con
         .map_err(|_| ConfigErrorKind::BadBase64 { field })
 }
 
+/// Trims the blanks a configuration may carry around entries and fields:
+/// space, tab and carriage return (a CRLF file's line ends). Nothing else:
+/// other whitespace is part of the field, and fails as base64.
+fn trim_blank(text: &str) -> &str {
+    text.trim_matches([' ', '\t', '\r'])
+}
+
 fn parse_entry(entry: &str) -> Result<KeyPair, ConfigErrorKind> {
-    let fields: Vec<&str> = entry.split(':').map(str::trim).collect();
-    let (algorithm, keys) = match fields.split_first() {
-        Some((first, rest)) => match first.parse::<Algorithm>() {
-            Ok(alg) => (Some(alg), rest),
-            Err(_) => (None, &fields[..]),
+    let fields: Vec<&str> = entry.split(':').map(trim_blank).collect();
+    let named = |field: &str| field.parse::<Algorithm>().ok();
+    let (algorithm, hash, block) = match fields[..] {
+        [only] if named(only).is_some() => return Err(ConfigErrorKind::MissingHashKey),
+        // A lone key once meant sign-only, so a missing block key silently
+        // made sessions readable: sign-only must now be named.
+        [_] => return Err(ConfigErrorKind::MissingAlgorithm),
+        [first, hash] => match named(first) {
+            Some(algorithm) => (algorithm, hash, None),
+            // Fixed, not `Algorithm::default()`: the meaning of a key file
+            // must not move with the library's default.
+            None => (Algorithm::Xaes256Gcm, first, Some(hash)),
         },
-        None => (None, &fields[..]),
-    };
-    let (hash, block) = match keys {
-        [hash] => (decode_key(hash, "hash key")?, None),
-        [hash, block] => (
-            decode_key(hash, "hash key")?,
-            Some(decode_key(block, "block key")?),
+        [first, hash, block] => (
+            named(first).ok_or(ConfigErrorKind::UnknownAlgorithm)?,
+            hash,
+            Some(block),
         ),
-        [] => return Err(ConfigErrorKind::MissingHashKey),
         _ => return Err(ConfigErrorKind::TooManyFields),
     };
-    let algorithm = algorithm.unwrap_or(if block.is_some() {
-        Algorithm::default()
-    } else {
-        Algorithm::HmacSha256
-    });
-    KeyPair::new(&hash, block.as_deref().map(|b| &b[..]), algorithm).map_err(ConfigErrorKind::Key)
+    let hash = decode_key(hash, "hash key")?;
+    let block = block.map(|b| decode_key(b, "block key")).transpose()?;
+    let pair = KeyPair::new(&hash, block.as_deref().map(|b| &b[..]), algorithm)
+        .map_err(ConfigErrorKind::Key)?;
+    for (field, key) in [("hash key", Some(&hash)), ("block key", block.as_ref())] {
+        if let Some(reason) = key.and_then(|k| placeholder(k)) {
+            return Err(ConfigErrorKind::WeakKey { field, reason });
+        }
+    }
+    Ok(pair)
+}
+
+/// Why `key` is plainly not random bytes, if it is not.
+///
+/// Each test rejects a uniformly random 32-byte key with probability below
+/// 2^-45 (fewer than 16 distinct values: about 2^-53; a period of at most
+/// half the length: 2^-128; constant steps: 2^-248; all printable ASCII:
+/// (95/256)^32, about 2^-45), so a real key is never refused, while the
+/// placeholders people paste (43 `A`s, `abcabc...`, `0123...`, a base64'd
+/// password) all are.
+pub(crate) fn placeholder(key: &[u8]) -> Option<&'static str> {
+    let mut seen = [false; 256];
+    for &b in key {
+        if let Some(slot) = seen.get_mut(usize::from(b)) {
+            *slot = true;
+        }
+    }
+    if seen.iter().filter(|&&s| s).count() < 16 {
+        return Some("fewer than 16 distinct byte values");
+    }
+    if (1..=key.len() / 2).any(|p| key.iter().zip(key.iter().skip(p)).all(|(a, b)| a == b)) {
+        return Some("a repeated pattern");
+    }
+    let step = |w: &[u8]| w.get(1).zip(w.first()).map(|(b, a)| b.wrapping_sub(*a));
+    let first_step = step(key);
+    if key.windows(2).all(|w| step(w) == first_step) {
+        return Some("a counting sequence");
+    }
+    if key.iter().all(|b| (0x20..0x7f).contains(b)) {
+        return Some("printable text, such as a password");
+    }
+    None
 }
 
 #[cfg(test)]
@@ -801,14 +875,96 @@ mod tests {
                 Algorithm::HmacSha256
             ]
         );
-        // Comma-separated (environment variables) and bare keys work too.
+        // Comma-separated (environment variables) and bare pairs work too.
         let k2 = Keyring::from_config(&format!("{bare},{s}")).unwrap();
         assert_eq!(k2.primary_algorithm(), Algorithm::Xaes256Gcm);
         assert_eq!(k2.primary_id(), k.ids().nth(1).unwrap().0);
         // Standard alphabet with padding is accepted for operator convenience.
-        let std_hash = base64::engine::general_purpose::STANDARD.encode([0xFB; 32]);
-        let k3 = Keyring::from_config(&std_hash).unwrap();
+        let std_hash = base64::engine::general_purpose::STANDARD.encode(random_bytes(1, 32));
+        let k3 = Keyring::from_config(&format!("hmac-sha256:{std_hash}")).unwrap();
         assert_eq!(k3.primary_algorithm(), Algorithm::HmacSha256);
+    }
+
+    /// Fixed bytes that look random (SHA-256 in counter mode over `seed`).
+    fn random_bytes(seed: u8, len: usize) -> Vec<u8> {
+        use sha2::Digest as _;
+        (0u8..)
+            .flat_map(|i| Sha256::digest([seed, i]))
+            .take(len)
+            .collect()
+    }
+
+    fn url(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    #[test]
+    fn item6_a_lone_key_is_refused_and_sign_only_must_be_named() {
+        let hash = url(&random_bytes(1, 32));
+        let block = url(&random_bytes(2, 32));
+        let err = Keyring::from_config(&hash).unwrap_err();
+        assert_eq!(err.kind(), &ConfigErrorKind::MissingAlgorithm);
+        assert!(err.to_string().contains("hmac-sha256:<key>"), "{err}");
+        // Also when rotated in front of an encrypting pair.
+        let err =
+            Keyring::from_config(&format!("{hash}\nxaes-256-gcm:{hash}:{block}")).unwrap_err();
+        assert_eq!(
+            (err.entry(), err.kind()),
+            (1, &ConfigErrorKind::MissingAlgorithm)
+        );
+        for name in ["hmac-sha256", "HMAC-SHA256", "sign-only"] {
+            let k = Keyring::from_config(&format!("{name}:{hash}")).unwrap();
+            assert_eq!(k.primary_algorithm(), Algorithm::HmacSha256, "{name}");
+        }
+        // A bare pair always means xaes-256-gcm.
+        let k = Keyring::from_config(&format!("{hash}:{block}")).unwrap();
+        let named = Keyring::from_config(&format!("xaes-256-gcm:{hash}:{block}")).unwrap();
+        assert_eq!(k.primary_id(), named.primary_id());
+        // Three fields need an algorithm first.
+        let err = Keyring::from_config(&format!("{hash}:{hash}:{block}")).unwrap_err();
+        assert_eq!(err.kind(), &ConfigErrorKind::UnknownAlgorithm);
+    }
+
+    #[test]
+    fn item6_placeholder_keys_are_refused() {
+        let good = url(&random_bytes(3, 32));
+        let counting: Vec<u8> = (0u8..32).collect();
+        let down: Vec<u8> = (0u8..32).map(|i| 200u8.wrapping_sub(i * 3)).collect();
+        let pattern: Vec<u8> = (0u8..16).map(|i| i.wrapping_mul(0x9d) ^ 0x5a).collect();
+        let pattern = pattern.repeat(2);
+        let few: Vec<u8> = (0u8..32).map(|i| i % 15 * 17).collect();
+        let cases: [(String, &str); 6] = [
+            ("A".repeat(43), "distinct"),
+            (url(&counting), "counting"),
+            (url(&down), "counting"),
+            (url(&pattern), "repeated"),
+            (url(&few), "distinct"),
+            (url(b"Tr0ub4dor&3-My.Passw0rd/2026:Qz!"), "printable"),
+        ];
+        for (weak, needle) in cases {
+            for (text, field) in [
+                (format!("xaes-256-gcm:{weak}:{good}"), "hash key"),
+                (format!("xaes-256-gcm:{good}:{weak}"), "block key"),
+                (format!("hmac-sha256:{weak}"), "hash key"),
+            ] {
+                let err = Keyring::from_config(&text).unwrap_err();
+                let ConfigErrorKind::WeakKey { field: f, reason } = err.kind() else {
+                    panic!("{text}: {err}")
+                };
+                assert_eq!((*f, err.entry()), (field, 1), "{text}");
+                assert!(reason.contains(needle), "{reason} for {weak}");
+                assert!(
+                    !err.to_string().contains(&weak[..8]),
+                    "{err} echoes the key"
+                );
+            }
+        }
+        // Generated keys always pass.
+        for alg in Algorithm::ALL {
+            for _ in 0..64 {
+                assert!(Keyring::from_config(&entry(alg)).is_ok());
+            }
+        }
     }
 
     #[test]
@@ -823,7 +979,7 @@ mod tests {
                 1,
                 "sign-only",
             ),
-            (format!("{}!!", "A".repeat(43)), 1, "base64"),
+            (format!("hmac-sha256:{}!!", "A".repeat(43)), 1, "base64"),
             (String::from("# nothing\n"), 0, "no key"),
         ];
         for (text, entry_no, needle) in cases {
@@ -852,6 +1008,111 @@ mod tests {
         ));
         assert!(KeyPair::new(&[0; 64], Some(&[0; 32]), Algorithm::Aes256Gcm).is_ok());
         assert!(Keyring::new(Vec::new()).is_err());
+    }
+
+    /// Issue 11 item 10: the grammar of SECURITY.md "Key configuration text".
+    #[test]
+    fn key_text_base64_flavours() {
+        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE};
+        // Bytes whose encodings use `-`/`_` (URL-safe) or `+`/`/` (standard).
+        let hash = random_bytes(5, 32);
+        let block = random_bytes(6, 32);
+        let id = Keyring::from_config(&format!("xaes-256-gcm:{}:{}", url(&hash), url(&block)))
+            .unwrap()
+            .primary_id();
+        let same = |h: &str, b: &str| {
+            Keyring::from_config(&format!("xaes-256-gcm:{h}:{b}"))
+                .map(|k| k.primary_id() == id)
+                .map_err(|e| e.kind().clone())
+        };
+        assert_eq!(same(&URL_SAFE.encode(&hash), &url(&block)), Ok(true));
+        assert_eq!(same(&STANDARD.encode(&hash), &url(&block)), Ok(true));
+        assert_eq!(
+            same(&STANDARD_NO_PAD.encode(&hash), &STANDARD.encode(&block)),
+            Ok(true)
+        );
+        let bad = Err(ConfigErrorKind::BadBase64 { field: "hash key" });
+        // Wrong padding, padding inside, blanks inside, both alphabets at once,
+        // non-zero bits after the last byte.
+        let padded = STANDARD.encode(&hash);
+        assert_eq!(same(&format!("{padded}="), &url(&block)), bad);
+        assert_eq!(same(&format!("{}=A", &padded[..42]), &url(&block)), bad);
+        assert_eq!(
+            same(
+                &format!("{} {}", &padded[..20], &padded[20..]),
+                &url(&block)
+            ),
+            bad
+        );
+        let mixed = format!("-+{}", &url(&hash)[2..]);
+        assert_eq!(same(&mixed, &url(&block)), bad);
+        let mut loose = url(&hash);
+        let last = loose.pop().unwrap();
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let index = alphabet.find(last).unwrap();
+        // 43 characters carry 258 bits: the last character's low 2 bits are spare.
+        let flipped = alphabet.chars().nth(index ^ 1).unwrap();
+        assert_eq!(same(&format!("{loose}{flipped}"), &url(&block)), bad);
+    }
+
+    #[test]
+    fn key_text_separators_comments_blanks_and_bom() {
+        let a = format!(
+            "xaes-256-gcm:{}:{}",
+            url(&random_bytes(7, 32)),
+            url(&random_bytes(8, 32))
+        );
+        let b = format!("hmac-sha256:{}", url(&random_bytes(9, 48)));
+        let ids = |text: &str| {
+            Keyring::from_config(text)
+                .map(|k| k.ids().map(|(id, _)| id).collect::<Vec<_>>())
+                .map_err(|e| (e.entry(), e.kind().clone()))
+        };
+        let expected = ids(&format!("{a}\n{b}")).unwrap();
+        for text in [
+            format!("{a},{b}"),
+            format!(" \t{a} ,\t{b}\t"),
+            format!("{a}\r\n\r\n{b}\r\n"),
+            format!("\u{feff}{a}\n{b}"),
+            format!("# keys, newest first\n{a} # current, primary\n\n{b},  # old\n"),
+            format!(",,{a},\n ,{b},"),
+            format!("XAES-256-GCM{}\n{b}", &a[12..]),
+            format!("xaes-256-gcm : {} : {}\n{b}", &a[13..56], &a[57..]),
+        ] {
+            assert_eq!(ids(&text), Ok(expected.clone()), "{text:?}");
+        }
+        // Only space, tab and CR are blanks; a comment ends at its line.
+        let nbsp = format!("\u{a0}{a}");
+        assert_eq!(ids(&nbsp), Err((1, ConfigErrorKind::UnknownAlgorithm)));
+        assert_eq!(ids(&format!("{a}\u{b}")).map_err(|e| e.0), Err(1));
+        assert_eq!(ids(&format!("# {a}\n{b}")).map(|v| v.len()), Ok(1));
+        // A BOM counts only at the very start.
+        assert!(ids(&format!("{a}\n\u{feff}{b}")).is_err());
+        // Entries are numbered from 1 in order, ignoring blanks and comments.
+        assert_eq!(
+            ids(&format!("# c\n\n{a},\n{b}\nhmac-sha256")),
+            Err((3, ConfigErrorKind::MissingHashKey))
+        );
+    }
+
+    #[test]
+    fn item13_config_entry_is_written_without_reallocating() {
+        for hash_len in [MIN_HASH_KEY_LEN, 100, MAX_HASH_KEY_LEN] {
+            let hash: Vec<u8> = (0..hash_len)
+                .map(|i| u8::try_from((i * 7 + 3) % 251).unwrap())
+                .collect();
+            for alg in Algorithm::ALL {
+                let block = alg.encrypts().then_some(&[0x5a; BLOCK_KEY_LEN][..]);
+                let entry = KeyPair::new(&hash, block, alg).unwrap().to_config_entry();
+                // Capacity reserved up front equals the final length, so the
+                // buffer never grew (a growth would have freed a partial copy).
+                assert_eq!(
+                    entry.capacity(),
+                    entry.len(),
+                    "{alg} with {hash_len}-byte hash key"
+                );
+            }
+        }
     }
 
     #[test]

@@ -157,7 +157,7 @@ pub fn bench_open(store: &CookieStore, text: &str, chunks: usize) -> Option<Sess
     store.open_text(text, chunks, now).ok()
 }
 
-/// Fills `out` from the crate's nonce source (the per-thread CSPRNG), so the
+/// Fills `out` from the crate's nonce source (`getrandom`, per call), so the
 /// benchmarks' floor draws its nonces exactly as the envelope does. `false`
 /// if the OS random source failed.
 #[must_use]

@@ -128,6 +128,22 @@ fn app(store: CookieStore) -> Router {
             }),
         )
         .route(
+            "/qualified-private",
+            get(|session: Session| async move {
+                session.insert("qualified", &true).map_err(err)?;
+                Ok::<_, (StatusCode, String)>(
+                    (
+                        [(
+                            CACHE_CONTROL,
+                            r#"public, max-age=3600, private="X-Internal""#,
+                        )],
+                        "cached?",
+                    )
+                        .into_response(),
+                )
+            }),
+        )
+        .route(
             "/no-store",
             get(|session: Session| async move {
                 let n: u32 = session.get("n").map_err(err)?.unwrap_or(0);
@@ -273,6 +289,16 @@ async fn responses_setting_cookies_are_private_and_vary_on_cookie() {
     let (_, headers, _) = client.get("/no-store").await;
     assert!(headers.get(SET_COOKIE).is_some());
     assert_eq!(headers[CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
+async fn item5_a_qualified_private_does_not_keep_public_caching() {
+    // `private="X"` lets a shared cache store the rest of the response
+    // (RFC 9111 §5.2.2.7), so the session cookie's response is narrowed.
+    let client = Client::new(serve(app(store("session"))).await);
+    let (_, headers, _) = client.get("/qualified-private").await;
+    assert!(headers.get(SET_COOKIE).is_some());
+    assert_eq!(headers[CACHE_CONTROL], "private, max-age=3600");
 }
 
 #[tokio::test]

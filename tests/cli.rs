@@ -436,3 +436,236 @@ fn full_rotation_with_the_cli() {
     assert_eq!(r.code, Some(1));
     assert!(r.stdout.contains("invalid"));
 }
+
+/// Seals one session at `at` under a store built by `build`; returns the
+/// Cookie header and the session's expiry in Unix seconds.
+fn seal_with(
+    keys: &Path,
+    at: u64,
+    build: impl FnOnce(sealed_session::CookieStoreBuilder) -> sealed_session::CookieStoreBuilder,
+    fill: impl FnOnce(&mut sealed_session::Session),
+) -> (String, u64) {
+    let store = build(CookieStore::builder(
+        "sid",
+        Keyring::from_file(keys).unwrap(),
+    ))
+    .build()
+    .unwrap();
+    let mut session = store.load(None::<&str>);
+    fill(&mut session);
+    let lines = sealed_session::__private::save_at(&store, &mut session, at).unwrap();
+    let expires = session
+        .expires_at()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    (cookie_header(&lines), expires)
+}
+
+fn inspect_status(keys: &Path, cookie: &str, flags: &[&str]) -> (Option<i32>, String) {
+    let r = run(cli()
+        .args(["inspect", "--name", "sid", "--keys"])
+        .arg(keys)
+        .args(flags)
+        .write_stdin(cookie.to_owned()));
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    (r.code, json["status"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn item7_key_files_writable_by_group_or_others_are_refused() {
+    let text = format!("{}\n", keygen("xaes-256-gcm"));
+    for bits in [0o620, 0o602, 0o660, 0o666, 0o622] {
+        let (_dir, path) = key_file(&text);
+        fs::set_permissions(&path, fs::Permissions::from_mode(bits)).unwrap();
+        for args in [
+            &["check", "--keys"][..],
+            &["rotate", "--keys"],
+            &["rotate", "--in-place", "--keys"],
+            &["retire", "--keep", "1", "--in-place", "--keys"],
+            &["inspect", "--name", "sid", "x", "--keys"],
+        ] {
+            let r = run(cli().args(args).arg(&path));
+            assert_eq!(r.code, Some(3), "{bits:o} {args:?}: {}", r.stderr);
+            assert!(
+                r.stderr.contains("writable by group or others"),
+                "{}",
+                r.stderr
+            );
+            assert!(r.stdout.is_empty(), "{args:?} printed {}", r.stdout);
+        }
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+        assert_eq!(mode(&path), bits);
+    }
+}
+
+#[test]
+fn item7_in_place_rotation_keeps_only_safe_mode_bits() {
+    for (before, after) in [
+        (0o600, 0o600),
+        (0o640, 0o640),
+        (0o740, 0o640),
+        (0o4700, 0o600),
+    ] {
+        let (_dir, path) = key_file(&format!("{}\n", keygen("xaes-256-gcm")));
+        fs::set_permissions(&path, fs::Permissions::from_mode(before)).unwrap();
+        let r = run(cli().args(["rotate", "--in-place", "--keys"]).arg(&path));
+        assert_eq!(r.code, Some(0), "{before:o}: {}", r.stderr);
+        assert_eq!(ids(&path).len(), 2);
+        assert_eq!(mode(&path), after, "from {before:o}");
+    }
+}
+
+#[test]
+fn item7_inspect_escapes_control_characters() {
+    let (_dir, path) = key_file(&format!("{}\n", keygen("xaes-256-gcm")));
+    let hostile = "a\u{1b}]0;owned\u{7}b\u{9b}2Jc\u{85}d\u{7f}e\u{202e}f";
+    let (header, _) = seal_with(
+        &path,
+        now(),
+        |b| b,
+        |s| {
+            s.insert("note", hostile).unwrap();
+            s.insert("\u{9b}key", &1u8).unwrap();
+        },
+    );
+    let r = run(cli()
+        .args(["inspect", "--name", "sid", "--keys"])
+        .arg(&path)
+        .write_stdin(header));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let raw: Vec<char> = r
+        .stdout
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(
+        raw.is_empty(),
+        "raw control characters {raw:?} in {:?}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains('\u{202e}'));
+    assert!(r.stdout.contains(r"\u009b") && r.stdout.contains(r"\u202e"));
+    // Escaped, not dropped: the JSON still holds the exact values.
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["data"]["note"], hostile);
+    assert_eq!(json["data"]["\u{9b}key"], 1);
+}
+
+#[test]
+fn issue11_cli_inspect_at_reproduces_a_past_decision() {
+    let (_dir, path) = key_file(&format!("{}\n", keygen("xaes-256-gcm")));
+    // Issued 30 days ago with the default 14-day max-age: expired now.
+    let t0 = now() - 30 * 24 * 3600;
+    let (header, expires) = seal_with(&path, t0, |b| b, |s| s.insert("user", "alice").unwrap());
+    assert_eq!(
+        inspect_status(&path, &header, &[]),
+        (Some(1), "expired".into())
+    );
+    let at = |t: u64| t.to_string();
+    assert_eq!(
+        inspect_status(&path, &header, &["--at", &at(t0 + 5)]),
+        (Some(0), "ok".into())
+    );
+    // The same moment in RFC 3339, in UTC and with an offset.
+    let utc = run(cli()
+        .args(["inspect", "--name", "sid", "--keys"])
+        .arg(&path)
+        .args(["--at", &at(t0)])
+        .write_stdin(header.clone()));
+    let json: serde_json::Value = serde_json::from_str(&utc.stdout).unwrap();
+    let issued = json["issued_at"].as_str().unwrap().to_owned();
+    assert_eq!(
+        inspect_status(&path, &header, &["--at", &issued]),
+        (Some(0), "ok".into())
+    );
+    let shifted = format!("{}+00:30", issued.trim_end_matches('Z'));
+    // 00:30 east of UTC is half an hour earlier: before issue, beyond the skew.
+    assert_eq!(
+        inspect_status(&path, &header, &["--at", &shifted]),
+        (Some(1), "invalid".into())
+    );
+    // Expiry, with and without clock skew.
+    let after = at(expires + 30);
+    assert_eq!(
+        inspect_status(&path, &header, &["--at", &after]),
+        (Some(0), "ok".into())
+    );
+    assert_eq!(
+        inspect_status(&path, &header, &["--at", &after, "--clock-skew", "0"]),
+        (Some(1), "expired".into())
+    );
+    assert_eq!(
+        inspect_status(&path, &header, &["--at", &at(expires + 61)]),
+        (Some(1), "expired".into())
+    );
+    // Bad times are usage errors.
+    for bad in ["yesterday", "2026-02-30T00:00:00Z", "2026-11-29T01:30:00"] {
+        let r = run(cli()
+            .args(["inspect", "--name", "sid", "--at", bad, "--keys"])
+            .arg(&path)
+            .write_stdin(header.clone()));
+        assert_eq!(r.code, Some(2), "{bad}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn issue11_cli_inspect_size_limit_not_before_and_idle_timeout() {
+    let (_dir, path) = key_file(&format!("{}\n", keygen("xaes-256-gcm")));
+    let t0 = now() - 3600;
+    // About 4 KB of text: two chunks under the default budget.
+    let big: String = (0..4000u32)
+        .map(|i| char::from(b'a' + u8::try_from(i.wrapping_mul(2_654_435_761) >> 27).unwrap() % 26))
+        .collect();
+    let (two, _) = seal_with(&path, t0, |b| b, |s| s.insert("big", &big).unwrap());
+    assert!(two.contains("sid.1="), "{two}");
+    assert_eq!(inspect_status(&path, &two, &[]), (Some(0), "ok".into()));
+    assert_eq!(
+        inspect_status(&path, &two, &["--size-limit", "4000"]),
+        (Some(1), "invalid".into())
+    );
+    assert_eq!(
+        inspect_status(&path, &two, &["--size-limit", "6144"]),
+        (Some(0), "ok".into())
+    );
+    // The not-before cut-off of a store.
+    let (one, _) = seal_with(&path, t0, |b| b, |s| s.insert("user", "alice").unwrap());
+    let cut = |t: u64| t.to_string();
+    assert_eq!(
+        inspect_status(&path, &one, &["--not-before", &cut(t0 + 1)]),
+        (Some(1), "expired".into())
+    );
+    assert_eq!(
+        inspect_status(&path, &one, &["--not-before", &cut(t0)]),
+        (Some(0), "ok".into())
+    );
+    // A session sealed with an idle deadline: --at decides; --idle-timeout
+    // is accepted and configures the store as the application's did.
+    let (idle, _) = seal_with(
+        &path,
+        t0,
+        |b| b.with_idle_timeout(std::time::Duration::from_secs(600)),
+        |s| s.insert("user", "alice").unwrap(),
+    );
+    let flags = |t: u64| {
+        vec![
+            "--idle-timeout".to_owned(),
+            "600".to_owned(),
+            "--at".to_owned(),
+            t.to_string(),
+        ]
+    };
+    let run_at = |t: u64| {
+        let f = flags(t);
+        let f: Vec<&str> = f.iter().map(String::as_str).collect();
+        inspect_status(&path, &idle, &f)
+    };
+    assert_eq!(run_at(t0 + 500), (Some(0), "ok".into()));
+    assert_eq!(run_at(t0 + 700), (Some(1), "expired".into()));
+    // Invalid store options are usage errors.
+    let r = run(cli()
+        .args(["inspect", "--name", "sid", "--size-limit", "10", "--keys"])
+        .arg(&path)
+        .write_stdin(one));
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+}

@@ -69,14 +69,23 @@ pub(crate) fn response_headers(
 /// carry, given the one it has; `None` when it is already private enough.
 ///
 /// A response carrying a session cookie must never be stored by a shared
-/// cache (it would hand one user's session to the next): `private` or
-/// `no-store` is kept as is; anything else loses `public` and `s-maxage`
-/// and gains `private`.
+/// cache (it would hand one user's session to the next): a bare `private` or
+/// `no-store` is kept as is; anything else loses `public`, `s-maxage` and any
+/// qualified `private="..."`, and gains a bare `private`.
 pub(crate) fn private_cache_control(existing: Option<&str>) -> Option<String> {
     let Some(existing) = existing.map(str::trim).filter(|v| !v.is_empty()) else {
         return Some("private".to_owned());
     };
     let directives: Vec<&str> = existing.split(',').map(str::trim).collect();
+    // `private="Set-Cookie"` lets a shared cache store the response minus the
+    // listed fields (RFC 9111 §5.2.2.7), so only the bare directive keeps a
+    // whole response out of shared caches; `no-store` has no argument form.
+    if directives
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case("private") || d.eq_ignore_ascii_case("no-store"))
+    {
+        return None;
+    }
     let name = |d: &str| {
         d.split('=')
             .next()
@@ -84,15 +93,9 @@ pub(crate) fn private_cache_control(existing: Option<&str>) -> Option<String> {
             .trim()
             .to_ascii_lowercase()
     };
-    if directives
-        .iter()
-        .any(|d| matches!(name(d).as_str(), "private" | "no-store"))
-    {
-        return None;
-    }
     let mut value = String::from("private");
     for d in directives {
-        if d.is_empty() || matches!(name(d).as_str(), "public" | "s-maxage") {
+        if d.is_empty() || matches!(name(d).as_str(), "public" | "s-maxage" | "private") {
             continue;
         }
         value.push_str(", ");
@@ -108,4 +111,27 @@ pub(crate) fn varies_on<'a>(values: impl IntoIterator<Item = &'a str>, field: &s
             .map(str::trim)
             .any(|t| t == "*" || t.eq_ignore_ascii_case(field))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::private_cache_control;
+
+    #[test]
+    fn item5_only_a_bare_private_or_no_store_counts() {
+        assert_eq!(
+            private_cache_control(Some(r#"public, max-age=3600, private="X-Internal""#)).as_deref(),
+            Some("private, max-age=3600")
+        );
+        assert_eq!(
+            private_cache_control(Some(r#"private="Set-Cookie", public"#)).as_deref(),
+            Some("private")
+        );
+        assert_eq!(
+            private_cache_control(Some("public, no-store=x, max-age=5")).as_deref(),
+            Some("private, no-store=x, max-age=5")
+        );
+        assert_eq!(private_cache_control(Some("public, PRIVATE")), None);
+        assert_eq!(private_cache_control(Some(" No-Store , max-age=0")), None);
+    }
 }

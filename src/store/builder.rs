@@ -306,6 +306,19 @@ impl CookieStoreBuilder {
     /// without cookies (beego's `EnableSidInHTTPHeader`); see
     /// [`CookieStore::load_header`] and [`CookieStore::save_header`].
     ///
+    /// The name must be an HTTP token that does not frame, route or describe
+    /// the message, is not hop-by-hop or a cookie field, is not managed by
+    /// the integrations, and is one browsers send. Refused (ASCII
+    /// case-insensitively) by [`CookieStoreBuilder::build`] with
+    /// [`StoreError::InvalidHeaderName`]: `accept-charset`, `accept-encoding`,
+    /// `access-control-request-headers`, `access-control-request-method`,
+    /// `cache-control`, `connection`, `cookie`, `cookie2`, `date`, `dnt`,
+    /// `expect`, `host`, `http2-settings`, `keep-alive`, `origin`, `referer`,
+    /// `set-cookie`, `set-cookie2`, `te`, `trailer`, `transfer-encoding`,
+    /// `upgrade`, `vary`, `via`, `x-http-method`, `x-http-method-override`,
+    /// `x-method-override`, and every name starting `content-`, `proxy-` or
+    /// `sec-`.
+    ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
     /// let store = sealed_session::CookieStore::builder("s", keyring)
@@ -465,7 +478,7 @@ impl CookieStoreBuilder {
             });
         }
         if let Some(h) = &o.header
-            && (h.is_empty() || !h.bytes().all(is_token_byte))
+            && (h.is_empty() || !h.bytes().all(is_token_byte) || is_reserved_header(h))
         {
             return Err(StoreError::InvalidHeaderName(h.clone()));
         }
@@ -499,4 +512,56 @@ impl CookieStoreBuilder {
 /// RFC 6265 `token` bytes (RFC 7230 `tchar`).
 pub(super) fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+// Header names refused for header transport, ASCII case-insensitively.
+//
+// The session's sealed value must never become a field that frames or
+// routes the message (with `content-length` it went out as the response's
+// length), a hop-by-hop field a proxy strips or acts on (RFC 9110 §7.6.1),
+// a cookie field, a field the integrations manage (`cache-control`,
+// `vary`), or a name browsers refuse to send (the Fetch standard's
+// forbidden request-header names).
+const RESERVED_HEADERS: &[&str] = &[
+    "accept-charset",
+    "accept-encoding",
+    "access-control-request-headers",
+    "access-control-request-method",
+    "cache-control",
+    "connection",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "http2-settings",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "set-cookie2",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "vary",
+    "via",
+    "x-http-method",
+    "x-http-method-override",
+    "x-method-override",
+];
+
+// Header-name prefixes refused for header transport, ASCII
+// case-insensitively: `content-*` frames or describes the body, `proxy-*`
+// is hop-by-hop for proxies, and browsers refuse to send `sec-*` and
+// `proxy-*` (Fetch standard).
+const RESERVED_HEADER_PREFIXES: &[&str] = &["content-", "proxy-", "sec-"];
+
+fn is_reserved_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    RESERVED_HEADERS.contains(&name.as_str())
+        || RESERVED_HEADER_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
 }

@@ -49,7 +49,8 @@ pub enum StoreError {
         /// The budget given.
         limit: usize,
     },
-    /// The header name for header transport is not a valid token.
+    /// The header name for header transport is not a valid token, or is a
+    /// reserved name ([`CookieStoreBuilder::with_header_transport`](crate::CookieStoreBuilder::with_header_transport) lists them).
     InvalidHeaderName(String),
     /// [`CookieStore::for_name`](crate::CookieStore::for_name): one name is a chunk name of the other
     /// (`auth` and `auth.1`), so each store's saves would overwrite or
@@ -104,7 +105,10 @@ impl fmt::Display for StoreError {
                 MAX_CHUNKS * MAX_COOKIE_LEN
             ),
             StoreError::InvalidHeaderName(name) => {
-                write!(f, "header name {name:?} is not a valid token")
+                write!(
+                    f,
+                    "header name {name:?} is not a valid token, or is reserved (framing, hop-by-hop, cookie or cache fields; see with_header_transport)"
+                )
             }
             StoreError::NameCollision { name, other } => write!(
                 f,

@@ -1097,6 +1097,47 @@ fn the_smallest_budget_holds_an_empty_session_under_a_short_name() {
 // ---- header transport (beego's EnableSidInHTTPHeader) ----------------------
 
 #[test]
+fn item8_header_transport_refuses_framing_hop_by_hop_and_cookie_names() {
+    for name in [
+        "content-length",
+        "Content-Length",
+        "CONTENT-TYPE",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "host",
+        "cookie",
+        "Set-Cookie",
+        "proxy-authorization",
+        "Proxy-Connection",
+        "sec-fetch-site",
+        "cache-control",
+        "vary",
+        "via",
+        "x-http-method-override",
+    ] {
+        let err = builder("session")
+            .with_header_transport(name)
+            .build()
+            .unwrap_err();
+        assert_eq!(err, StoreError::InvalidHeaderName(name.to_owned()));
+        assert!(err.to_string().contains("reserved"), "{err}");
+    }
+    for name in [
+        "x-session",
+        "authorization-session",
+        "x-content-length",
+        "tee",
+    ] {
+        let store = builder("session").with_header_transport(name).build();
+        assert_eq!(store.unwrap().header_name(), Some(name));
+    }
+}
+
+#[test]
 fn header_transport_round_trip() {
     let store = builder("session")
         .with_header_transport("x-session")
