@@ -414,6 +414,26 @@ impl Envelope {
     }
 }
 
+/// How many characters of a sealed value's text [`chunk_count`] reads:
+/// exactly 9 bytes (no trailing bits), enough for the 7-byte fixed header.
+pub(crate) const COUNT_PREFIX_LEN: usize = 12;
+
+/// The chunk count `N` in the clear header at the start of a sealed value's
+/// text, read before anything is authenticated: it only decides which
+/// chunks are read, and the AAD binds it, so a changed count fails the tag.
+/// `None` when `prefix` is not [`COUNT_PREFIX_LEN`] characters of the
+/// base64url alphabet.
+pub(crate) fn chunk_count(prefix: &[u8]) -> Option<usize> {
+    if prefix.len() != COUNT_PREFIX_LEN {
+        return None;
+    }
+    let mut buf = [0u8; COUNT_PREFIX_LEN / 4 * 3];
+    let header = base64_simd::URL_SAFE_NO_PAD
+        .decode(prefix, base64_simd::Out::from_slice(&mut buf))
+        .ok()?;
+    header.get(FIXED_HEADER_LEN - 1).map(|&n| usize::from(n))
+}
+
 /// Unpadded base64url (RFC 4648 §5) of `bytes`, in a string of exactly its
 /// length. SIMD-accelerated by `base64-simd` (README, "Dependencies").
 pub(crate) fn base64url_encode(bytes: &[u8]) -> String {

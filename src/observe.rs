@@ -22,7 +22,9 @@ pub(crate) use event;
 /// Every load lands in exactly one of `loads_fresh`, `loads_opened`,
 /// `invalid` and `expired`; `opened_with_non_primary` counts the opened
 /// loads whose cookie was sealed under an older key, and `revoked` the
-/// invalid ones refused by the application's revocation check. Every save
+/// invalid ones refused by the application's revocation check, and
+/// `injections` the invalid ones refused because two different authentic
+/// sessions came under one name (cookie injection). Every save
 /// that writes cookies counts in `saves` (and in `resealed` when it
 /// re-sealed a session opened under an older key); a save refused for its
 /// size counts in `too_large` only.
@@ -71,6 +73,11 @@ pub struct StoreStats {
     pub expired: u64,
     /// Invalid loads refused by the revocation check (a subset of `invalid`).
     pub revoked: u64,
+    /// Invalid loads that carried two different authentic sessions under
+    /// the store's name, both refused: a cookie of this name was set for a
+    /// parent domain or another path (cookie injection; a subset of
+    /// `invalid`). SECURITY.md, "Cookie injection".
+    pub injections: u64,
     /// Saves that wrote the session's cookies (or header value).
     pub saves: u64,
     /// Saves that re-sealed a session opened under an older key with the
@@ -89,6 +96,7 @@ pub(crate) struct Counters {
     pub(crate) invalid: AtomicU64,
     pub(crate) expired: AtomicU64,
     pub(crate) revoked: AtomicU64,
+    pub(crate) injections: AtomicU64,
     pub(crate) saves: AtomicU64,
     pub(crate) resealed: AtomicU64,
     pub(crate) too_large: AtomicU64,
@@ -109,6 +117,7 @@ impl Counters {
             invalid: get(&self.invalid),
             expired: get(&self.expired),
             revoked: get(&self.revoked),
+            injections: get(&self.injections),
             saves: get(&self.saves),
             resealed: get(&self.resealed),
             too_large: get(&self.too_large),

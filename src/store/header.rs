@@ -48,7 +48,10 @@ impl CookieStore {
         let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
             return self.fresh_load(now);
         };
-        self.finish_load(self.open_text(value, 1, now), 1, now)
+        let result = self
+            .open_text(value, 1, now)
+            .and_then(|session| self.admit(session));
+        self.finish_load(result, 1, now)
     }
 
     /// Saves the session for header transport: one sealed value within the

@@ -50,8 +50,9 @@ impl CookieStore {
         self.fresh(now)
     }
 
-    /// Applies the store's revocation options to an opened session, counts
-    /// the load's outcome and falls back to a fresh session on failure.
+    /// Counts the load's outcome (an opened session has passed
+    /// [`CookieStore::admit`] already) and falls back to a fresh session on
+    /// failure.
     /// `present` is how many of the session's cookies the request carried.
     pub(super) fn finish_load(
         &self,
@@ -60,7 +61,7 @@ impl CookieStore {
         now: u64,
     ) -> Session {
         let counters = &self.inner.counters;
-        match result.and_then(|session| self.admit(session)) {
+        match result {
             Ok(session) => {
                 bump(&counters.loads_opened);
                 let (key_id, primary) = session.opened_with.unwrap_or((self.inner.primary, true));
@@ -102,8 +103,13 @@ impl CookieStore {
     /// has not expired.
     pub(super) fn admit(&self, session: Session) -> Result<Session, LoadError> {
         let o = &self.inner.builder_options;
+        // An instance whose clock runs ahead by up to the skew stamps a
+        // session issued before the cut-off with a later issued_at: refuse
+        // those too (the cost: sessions of the first `skew` seconds after
+        // the cut-off are refused as well).
+        let skew = o.clock_skew.as_secs();
         if o.not_before
-            .is_some_and(|nb| session.payload.issued_at < nb)
+            .is_some_and(|nb| session.payload.issued_at < nb.saturating_add(skew))
         {
             event!(
                 debug,
@@ -126,24 +132,31 @@ impl CookieStore {
         Ok(session)
     }
 
-    pub(super) fn open_chunks(
+    /// Opens the text of `count` chunks: `first` and then `rest`, in order.
+    /// A single chunk is opened where it lies; several are joined into one
+    /// buffer of exactly their length, after checking that none is empty
+    /// and that together they fit the longest text this store accepts.
+    pub(super) fn open_pieces<'a>(
         &self,
-        chunks: &[Option<String>],
+        first: &'a str,
+        rest: impl Iterator<Item = &'a str> + Clone,
+        count: usize,
         now: u64,
     ) -> Result<Session, LoadError> {
-        let count = chunks.iter().take_while(|c| c.is_some()).count();
-        // A gap (a chunk missing before a present one) never opens.
-        if count == 0 || chunks.iter().skip(count).any(Option::is_some) {
-            return Err(self.reject(Reject::ChunkCount));
-        }
         let max_text = self.max_text_len();
-        let mut text = String::new();
-        for chunk in chunks.iter().flatten() {
-            if chunk.is_empty() || text.len() + chunk.len() > max_text {
+        let mut total = 0usize;
+        for piece in std::iter::once(first).chain(rest.clone()) {
+            total = total.saturating_add(piece.len());
+            if piece.is_empty() || total > max_text {
                 return Err(self.reject(Reject::TooLong));
             }
-            text.push_str(chunk);
         }
+        if count == 1 {
+            return self.open_text(first, 1, now);
+        }
+        let mut text = String::with_capacity(total);
+        text.push_str(first);
+        rest.for_each(|piece| text.push_str(piece));
         self.open_text(&text, count, now)
     }
 
@@ -169,10 +182,15 @@ impl CookieStore {
         if payload.issued_at > now.saturating_add(skew) {
             return Err(self.reject(Reject::FromFuture));
         }
+        // A payload sealed before the store had an idle timeout carries no
+        // idle deadline: it is held to `issued_at + idle`, so turning the
+        // timeout on bounds the cookies already out there too.
+        let idle_deadline = payload.idle_deadline.or_else(|| {
+            let idle = self.inner.builder_options.idle_timeout?;
+            Some(payload.issued_at.saturating_add(idle.as_secs()))
+        });
         let expired = now > payload.expires_at.saturating_add(skew)
-            || payload
-                .idle_deadline
-                .is_some_and(|d| now > d.saturating_add(skew));
+            || idle_deadline.is_some_and(|d| now > d.saturating_add(skew));
         if expired {
             return Err(LoadError::Expired);
         }

@@ -11,15 +11,29 @@ pub(crate) fn names_collide(a: &str, b: &str) -> bool {
 }
 
 pub(super) fn is_chunk_of(name: &str, base: &str) -> bool {
-    name.strip_prefix(base)
-        .and_then(|rest| rest.strip_prefix('.'))
-        .and_then(|index| {
-            index
-                .parse::<usize>()
-                .ok()
-                .filter(|i| *i > 0 && i.to_string() == index)
-        })
-        .is_some()
+    chunk_index(name, base, usize::MAX).is_some_and(|i| i > 0)
+}
+
+/// The chunk index `name` has for the cookie name `base`: 0 for `base`
+/// itself, `i` for `base.i` with `i` in decimal without leading zeros and
+/// `1 <= i < max`; `None` for any other name (`base.01`, `base.0`,
+/// `base.x`, `basex`). Parsed, not looked up: O(1) per cookie beyond the
+/// name's bytes, whatever the chunk budget.
+pub(crate) fn chunk_index(name: &str, base: &str, max: usize) -> Option<usize> {
+    let rest = name.strip_prefix(base)?;
+    if rest.is_empty() {
+        return (max > 0).then_some(0);
+    }
+    let digits = rest.strip_prefix('.')?;
+    // At most 20 digits fit a u64; `starts_with('0')` refuses `0` and `01`.
+    if digits.is_empty() || digits.len() > 20 || digits.starts_with('0') {
+        return None;
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let index: usize = digits.parse().ok()?;
+    (index < max).then_some(index)
 }
 
 pub(super) fn chunk_name(name: &str, index: usize) -> String {

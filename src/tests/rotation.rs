@@ -183,6 +183,7 @@ fn stats_count_every_outcome() {
         invalid: 1,
         expired: 1,
         revoked: 0,
+        injections: 0,
         saves: 2, // login()'s and the re-seal
         resealed: 1,
         too_large: 1,

@@ -897,7 +897,7 @@ fn names_that_merely_start_with_the_session_name_are_ignored() {
 }
 
 #[test]
-fn duplicate_cookie_names_try_the_first_then_the_last() {
+fn duplicate_cookie_names_try_every_first_chunk_and_refuse_two_sessions() {
     let store = store("session");
     let mut jar = Jar::new();
     let older = logged_in(&store, &mut jar, T0);
@@ -908,20 +908,42 @@ fn duplicate_cookie_names_try_the_first_then_the_last() {
     });
     let new_value = jar2.0["session"].clone();
 
-    // A broken first occurrence (e.g. a stale cookie for another path): the last opens.
+    // A broken first occurrence (e.g. a stale cookie for another path): the next opens.
     let s = store.load_at([format!("session=garbage; session={new_value}")], T0 + 2);
     assert_eq!(s.get::<String>("user").unwrap().unwrap(), "bob");
-    // A valid first occurrence wins.
     let s = store.load_at([format!("session={old_value}; session=garbage")], T0 + 2);
     assert_eq!(s.id(), older.id());
+    // A valid cookie between two junk copies is tried too.
     let s = store.load_at(
-        [
-            format!("session={old_value}"),
-            format!("session={new_value}"),
-        ],
+        [format!(
+            "session=junk; session={old_value}; session=garbage"
+        )],
         T0 + 2,
     );
     assert_eq!(s.id(), older.id());
+    // The same session twice (set for two paths) opens.
+    let s = store.load_at(
+        [format!("session={old_value}; session={old_value}")],
+        T0 + 2,
+    );
+    assert_eq!(s.id(), older.id());
+    // Two different authentic sessions under one name: cookie injection.
+    // Neither is used, in either order and across header fields.
+    let before = store.stats().injections;
+    for headers in [
+        vec![format!("session={old_value}; session={new_value}")],
+        vec![format!("session={new_value}; session={old_value}")],
+        vec![
+            format!("session={old_value}"),
+            format!("session={new_value}"),
+        ],
+    ] {
+        let s = store.load_at(headers, T0 + 2);
+        assert!(s.is_new());
+        assert!(s.is_empty());
+        assert_eq!(s.load_error(), Some(LoadError::Invalid));
+    }
+    assert_eq!(store.stats().injections, before + 3);
     // Neither opens: a fresh session and a reason.
     let s = store.load_at(["session=garbage; session=junk"], T0 + 2);
     assert_eq!(s.load_error(), Some(LoadError::Invalid));
@@ -946,7 +968,6 @@ fn malformed_and_forged_cookies_give_a_fresh_session() {
         format!("session={flipped}"),
         format!("session={}", &value[..value.len() - 1]),
         format!("session.1={value}"),
-        format!("session={value}; session.1={value}"),
     ] {
         let s = store.load_at([&header], T0 + 1);
         assert!(s.is_new(), "{header}");

@@ -1916,7 +1916,23 @@ fn check_positive(v: &Vector) {
     }
 }
 
+/// Frozen negative vectors whose outcome the reader has since changed. The
+/// files stay byte-identical (wire format v1 is frozen); the reader now
+/// takes the chunk count from chunk 0's header and reads exactly those
+/// chunks, so a junk chunk beyond them (a cookie anyone on a sibling domain
+/// can set) no longer logs the user out: the genuine session opens.
+/// test-vectors/README.md, "Superseded outcomes", and `reader.json` pin the
+/// new rule.
+const SUPERSEDED: [&str; 2] = ["chunk-extra", "chunk-extra-on-single"];
+
 fn check_negative(v: &Vector) {
+    if SUPERSEDED.contains(&v.name.as_str()) {
+        let store = store_for(&v.keys, &v.cookie_name, v.size_limit, v.clock_skew);
+        let session = store.load_at([v.cookie_header.as_deref().unwrap()], v.now);
+        assert_eq!(session.load_error(), None, "{}: superseded outcome", v.name);
+        assert!(!session.is_new(), "{}: superseded outcome", v.name);
+        return;
+    }
     let expected = match v.expected {
         Expected::Invalid => LoadError::Invalid,
         Expected::Expired => LoadError::Expired,
