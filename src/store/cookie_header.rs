@@ -161,6 +161,11 @@ struct Outcome {
     /// Another attempt opened a session with a different id.
     conflict: bool,
     expired: bool,
+    /// Characters of candidate text that may still be opened: twice the
+    /// store's size budget (which bounds every session it writes), so
+    /// duplicates cost at most about two full opens however many of them an
+    /// attacker sends.
+    budget: usize,
 }
 
 impl CookieStore {
@@ -179,8 +184,14 @@ impl CookieStore {
             let error = self.reject(Reject::ChunkCount);
             return self.finish_load(Err(error), found.present, now);
         }
-        let mut outcome = Outcome::default();
+        let mut outcome = Outcome {
+            budget: self.size_limit().saturating_mul(2),
+            ..Outcome::default()
+        };
         for span in found.firsts.iter().flatten() {
+            if outcome.budget == 0 {
+                break;
+            }
             self.attempt(&found, *span, now, &mut outcome);
         }
         let result = match outcome {
@@ -280,6 +291,17 @@ impl CookieStore {
         };
         for pick in picks {
             let pieces = (1..count).filter_map(|i| found.tails.get(i).map(|t| found.text(pick(t))));
+            let len = pieces.clone().fold(chunk0.len(), |total, piece| {
+                total.saturating_add(piece.len())
+            });
+            // Only texts within the length limit cost decoding work.
+            if len <= self.max_text_len() {
+                if len > out.budget {
+                    out.budget = 0;
+                    return;
+                }
+                out.budget -= len;
+            }
             let result = self.open_pieces(chunk0, pieces, count, now);
             self.fold(result, out);
         }
