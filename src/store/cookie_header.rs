@@ -166,6 +166,8 @@ struct Outcome {
     /// duplicates cost at most about two full opens however many of them an
     /// attacker sends.
     budget: usize,
+    /// The budget ran out before every attempt was made.
+    incomplete: bool,
 }
 
 impl CookieStore {
@@ -195,11 +197,13 @@ impl CookieStore {
             self.attempt(&found, *span, now, &mut outcome);
         }
         let result = match outcome {
+            // An attempt the budget skipped could have opened a different
+            // session: with duplicates beyond the budget, no session is
+            // trusted either.
             Outcome {
-                conflict: true,
                 opened: Some(session),
                 ..
-            } => Err(self.injected(&session)),
+            } if outcome.conflict || outcome.incomplete => Err(self.injected(&session)),
             Outcome {
                 opened: Some(session),
                 ..
@@ -298,6 +302,7 @@ impl CookieStore {
             if len <= self.max_text_len() {
                 if len > out.budget {
                     out.budget = 0;
+                    out.incomplete = true;
                     return;
                 }
                 out.budget -= len;
