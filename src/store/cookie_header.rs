@@ -190,9 +190,16 @@ impl CookieStore {
             budget: self.size_limit().saturating_mul(2),
             ..Outcome::default()
         };
-        for span in found.firsts.iter().flatten() {
+        for (i, span) in found.firsts.iter().flatten().enumerate() {
             if outcome.budget == 0 {
                 break;
+            }
+            // The same value again (one cookie set for two paths) would
+            // give the same candidates.
+            let text = found.text(*span);
+            let seen = found.firsts.iter().take(i).flatten();
+            if seen.into_iter().any(|earlier| found.text(*earlier) == text) {
+                continue;
             }
             self.attempt(&found, *span, now, &mut outcome);
         }
