@@ -21,6 +21,9 @@ pub(crate) const MAX_FIRST_CHUNKS: usize = 8;
 /// request (one `Cookie` header, a session of a few chunks) needs no heap.
 const INLINE: usize = 8;
 
+/// Chooses one occurrence of a chunk index from its `(first, last)` pair.
+type Pick = fn((Span, Span)) -> Span;
+
 /// A value's place: which header, and the byte range inside it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Span {
@@ -295,7 +298,7 @@ impl CookieStore {
         }
         let pick_first = |(a, _): (Span, Span)| a;
         let pick_last = |(_, b): (Span, Span)| b;
-        let picks: &[fn((Span, Span)) -> Span] = if tails_differ {
+        let picks: &[Pick] = if tails_differ {
             &[pick_first, pick_last]
         } else {
             &[pick_first]
