@@ -86,6 +86,8 @@ mod inputs;
 mod model;
 mod negative;
 mod positive;
+mod reader;
+mod reader_cases;
 mod reference;
 
 use bad_payloads::*;
@@ -96,6 +98,8 @@ use inputs::*;
 use model::*;
 use negative::*;
 use positive::*;
+use reader::*;
+use reader_cases::*;
 
 fn render(description: &str, vectors: Vec<Vector>) -> String {
     let file = VectorFile {

@@ -1,0 +1,154 @@
+//! Reader vectors (`reader.json`): which cookies of a request a reader
+//! opens, and what it reports (SECURITY.md, "Opening": the most chunks, the
+//! Cookie pair grammar, no cookie, occurrences and duplicates, the chunk
+//! count from chunk 0, the work bound, and the lifetime and admission rules).
+//! Each vector names the rule it pins and the plausible misreading it fails.
+//!
+//! The sealed values inside are genuine (fixed keys, nonces and ids), so a
+//! second implementation checks its reader, not only its opener, against
+//! them: load `cookie-headers` (in order, as several header values) with the
+//! store configuration at `now`, and compare the outcome and, when a session
+//! opens, its id.
+
+use super::*;
+
+/// The file's name and its SHA-256 (pinned like the frozen v1 files:
+/// change it only with a deliberate, reviewed regeneration).
+pub(super) const READER_FILE: (&str, &str) = (
+    "reader.json",
+    "e622d883b868c8ef1e9eddbc515660e56ef3a684e6e5e2adb7b02494195d6306",
+);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(super) struct ReaderFile {
+    pub(super) format: String,
+    pub(super) description: String,
+    pub(super) generated_by: String,
+    pub(super) vectors: Vec<ReaderVector>,
+}
+
+/// What a load must report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum Outcome {
+    /// A session opened; `session-id` says which.
+    Ok,
+    /// No cookie of the store at all: a fresh session and no error.
+    Absent,
+    Invalid,
+    Expired,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(super) struct ReaderVector {
+    pub(super) name: String,
+    pub(super) description: String,
+    /// The rule of SECURITY.md "Opening" the vector pins.
+    pub(super) rule: String,
+    /// A plausible misreading of that rule that this vector fails.
+    pub(super) misreading: String,
+    pub(super) keys: String,
+    pub(super) cookie_name: String,
+    pub(super) size_limit: usize,
+    pub(super) clock_skew: u64,
+    /// The store's idle timeout in seconds, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) idle_timeout: Option<u64>,
+    /// The store's not-before cut-off (Unix seconds), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) not_before: Option<u64>,
+    pub(super) now: u64,
+    /// The request's `Cookie` header values, in order.
+    pub(super) cookie_headers: Vec<String>,
+    pub(super) expected: Outcome,
+    /// Hex of the opened session's 16-byte id, for `ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) session_id: Option<String>,
+}
+
+pub(super) fn render_reader(vectors: Vec<ReaderVector>) -> String {
+    let file = ReaderFile {
+        format: "sealed-session v1 reader".to_owned(),
+        description: "Requests and what a reader reports: `ok` with the opened session's id, `absent` (no cookie of the store), `invalid` or `expired`. `rule` names the rule of SECURITY.md \"Opening\" the vector pins; `misreading` a plausible misreading that fails it.".to_owned(),
+        generated_by: COMMAND.to_owned(),
+        vectors,
+    };
+    let mut text = serde_json::to_string_pretty(&file).unwrap();
+    text.push('\n');
+    text
+}
+
+/// Loads each vector with a store built from its fields alone.
+pub(super) fn verify_reader(text: &str) {
+    let file: ReaderFile = serde_json::from_str(text).unwrap();
+    assert_eq!(file.generated_by, COMMAND);
+    let mut rules: Vec<&str> = Vec::new();
+    for v in &file.vectors {
+        let mut builder = CookieStore::builder(
+            v.cookie_name.as_str(),
+            Keyring::from_config(&v.keys).unwrap(),
+        )
+        .with_size_limit(v.size_limit)
+        .with_clock_skew(Duration::from_secs(v.clock_skew));
+        if let Some(idle) = v.idle_timeout {
+            builder = builder
+                .with_idle_timeout(Duration::from_secs(idle))
+                .with_max_age(Duration::from_secs(idle.max(14 * DAY)));
+        }
+        if let Some(nb) = v.not_before {
+            builder = builder.with_not_before(std::time::UNIX_EPOCH + Duration::from_secs(nb));
+        }
+        let store = builder.build().unwrap();
+        let session = store.load_at(v.cookie_headers.iter(), v.now);
+        let got = match session.load_error() {
+            None if session.is_new() => Outcome::Absent,
+            None => Outcome::Ok,
+            Some(LoadError::Invalid) => Outcome::Invalid,
+            Some(LoadError::Expired) => Outcome::Expired,
+        };
+        assert_eq!(got, v.expected, "{}: outcome", v.name);
+        let id = (got == Outcome::Ok).then(|| hex::encode(session.id().to_bytes()));
+        assert_eq!(id, v.session_id, "{}: session", v.name);
+        rules.push(&v.rule);
+    }
+    for rule in [
+        "most-chunks",
+        "cookie-pairs",
+        "no-cookie",
+        "occurrences",
+        "duplicates",
+        "injection",
+        "outcome",
+        "chunk-count",
+        "work-bound",
+        "idle-deadline",
+        "not-before",
+    ] {
+        assert!(rules.contains(&rule), "no reader vector pins {rule}");
+    }
+}
+
+#[test]
+fn vectors_v1_reader() {
+    let text = render_reader(reader_vectors(&Keys::new()));
+    verify_reader(&text);
+    let path = format!("{DIR}/{}", READER_FILE.0);
+    if std::env::var_os(REGENERATE).is_some() {
+        std::fs::write(&path, &text).unwrap();
+        println!("wrote {path}: sha256 {}", digest(&text));
+    }
+    let on_disk = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}; generate it with `{COMMAND}`"));
+    assert!(
+        on_disk == text,
+        "{path} is not what the generator writes (regenerate with `{COMMAND}`, deliberately)"
+    );
+    verify_reader(&on_disk);
+    assert_eq!(
+        digest(&on_disk),
+        READER_FILE.1,
+        "{path} changed: update READER_FILE only for a deliberate, reviewed change"
+    );
+}
