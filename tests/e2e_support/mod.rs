@@ -6,6 +6,7 @@
 
 pub mod cluster;
 pub mod nginx;
+pub mod race;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

@@ -24,13 +24,13 @@ use reqwest::redirect::Policy;
 use reqwest::{StatusCode, Url};
 
 use super::Shared;
+use super::e2e_support::race::{PASSWORD, notes};
 
 /// Notes written before the client clears them (keeps the session within
 /// the cookie budget while its size keeps changing).
 const NOTES_BEFORE_CLEAR: usize = 5;
 /// Retries of one POST answered 502 (one instance down at a time needs one).
 const POST_RETRIES: usize = 5;
-pub const PASSWORD: &str = "correct horse battery";
 
 /// What one client saw.
 #[derive(Debug, Default)]
@@ -315,17 +315,4 @@ fn csrf(body: &str) -> String {
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_default()
         .to_owned()
-}
-
-/// The notes listed on the index page.
-fn notes(body: &str) -> Vec<String> {
-    let Some(start) = body.find("<ol class=\"notes\">") else {
-        return Vec::new();
-    };
-    let list = &body[start..];
-    let list = &list[..list.find("</ol>").unwrap_or(list.len())];
-    list.split("<li>")
-        .skip(1)
-        .map(|item| item.split("</li>").next().unwrap_or_default().to_owned())
-        .collect()
 }
