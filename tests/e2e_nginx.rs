@@ -12,146 +12,14 @@
 
 mod e2e_support;
 
-use std::collections::BTreeSet;
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use e2e_support::{Client, Demo, DemoOptions, Proc, cookie_key_id, free_port};
+use e2e_support::cluster::{Cluster, INSTANCES};
+use e2e_support::nginx::{NginxOptions, start_nginx};
+use e2e_support::{Client, cookie_key_id, free_port};
 use reqwest::{StatusCode, Url};
 use sealed_session::Keyring;
+use std::collections::BTreeSet;
 
 const PASSWORD: &str = "correct horse battery";
-const INSTANCES: [&str; 3] = ["a", "b", "c"];
-
-fn nginx_binary() -> PathBuf {
-    for candidate in ["/usr/sbin/nginx", "/usr/bin/nginx"] {
-        if Path::new(candidate).exists() {
-            return PathBuf::from(candidate);
-        }
-    }
-    PathBuf::from("nginx")
-}
-
-/// nginx as a foreground process with everything (config, pid file, logs,
-/// temp paths) inside `dir`.
-fn start_nginx(dir: &Path, port: u16, upstreams: &[u16]) -> Proc {
-    let servers: String = upstreams
-        .iter()
-        // max_fails=0: an instance that is down for a restart is retried on
-        // the next request instead of being skipped for fail_timeout.
-        .map(|p| format!("        server 127.0.0.1:{p} max_fails=0;\n"))
-        .collect();
-    // As root, nginx would switch its workers to `nobody`, who cannot write
-    // the temp paths inside our 0700 temp dir.
-    let user = if is_root() { "user root;\n" } else { "" };
-    let d = dir.display();
-    // One process, no master: stopping it by pid (even with SIGKILL when a
-    // test fails) leaves no orphaned worker behind.
-    let config = format!(
-        "{user}master_process off;\n\
-         worker_processes 1;\n\
-         pid {d}/nginx.pid;\n\
-         error_log {d}/error.log info;\n\
-         events {{ worker_connections 64; }}\n\
-         http {{\n\
-         \x20   access_log {d}/access.log;\n\
-         \x20   client_body_temp_path {d}/client_body;\n\
-         \x20   proxy_temp_path {d}/proxy;\n\
-         \x20   fastcgi_temp_path {d}/fastcgi;\n\
-         \x20   uwsgi_temp_path {d}/uwsgi;\n\
-         \x20   scgi_temp_path {d}/scgi;\n\
-         \x20   upstream demo {{\n{servers}    }}\n\
-         \x20   server {{\n\
-         \x20       listen 127.0.0.1:{port};\n\
-         \x20       location / {{\n\
-         \x20           proxy_pass http://demo;\n\
-         \x20           proxy_next_upstream error timeout http_502;\n\
-         \x20           proxy_set_header Host $http_host;\n\
-         \x20       }}\n\
-         \x20   }}\n\
-         }}\n"
-    );
-    let conf = dir.join("nginx.conf");
-    std::fs::write(&conf, config).expect("writing nginx.conf");
-    let mut command = Command::new(nginx_binary());
-    command
-        .arg("-p")
-        .arg(dir)
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        .arg("-c")
-        .arg(&conf)
-        .args(["-g", "daemon off;"]);
-    let proc = Proc::spawn("nginx", command, dir.join("nginx.stderr"));
-    // Ready when it accepts connections (bounded; a start failure ends the
-    // process, which the loop notices through the pid file never showing up
-    // and the attempts running out).
-    for _ in 0..400 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return proc;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(25));
-    }
-    panic!(
-        "nginx did not start listening on {port}:\n{}\n{}",
-        proc.log_text(),
-        std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-    );
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
-
-struct Cluster {
-    dir: PathBuf,
-    users: PathBuf,
-    ports: Vec<u16>,
-    instances: Vec<Option<Demo>>,
-}
-
-impl Cluster {
-    fn start(dir: &Path, keys: &str) -> Cluster {
-        let mut cluster = Cluster {
-            dir: dir.to_owned(),
-            users: dir.join("users.tsv"),
-            ports: INSTANCES.iter().map(|_| free_port()).collect(),
-            instances: INSTANCES.iter().map(|_| None).collect(),
-        };
-        for i in 0..INSTANCES.len() {
-            cluster.restart(i, keys);
-        }
-        cluster
-    }
-
-    /// Stops instance `i` (by pid).
-    fn stop(&mut self, i: usize) {
-        if let Some(mut old) = self.instances[i].take() {
-            old.proc.stop();
-        }
-    }
-
-    /// Stops instance `i` (if running) and starts it again on the same
-    /// port with `keys`.
-    fn restart(&mut self, i: usize, keys: &str) {
-        self.stop(i);
-        let demo = Demo::start(
-            &DemoOptions {
-                port: self.ports[i],
-                session_keys: Some(keys.to_owned()),
-                users_file: Some(self.users.clone()),
-                instance: Some(INSTANCES[i].to_owned()),
-                ..DemoOptions::default()
-            },
-            &self.dir,
-        );
-        self.instances[i] = Some(demo);
-    }
-}
 
 /// Requests that must all see alice's session; returns the instances
 /// that served them.
@@ -185,7 +53,12 @@ fn three_instances_behind_nginx_share_sessions_through_a_rolling_key_rotation() 
 
     let mut cluster = Cluster::start(dir.path(), old);
     let nginx_port = free_port();
-    let _nginx = start_nginx(dir.path(), nginx_port, &cluster.ports);
+    let _nginx = start_nginx(
+        dir.path(),
+        nginx_port,
+        &cluster.ports,
+        &NginxOptions::default(),
+    );
     let base = Url::parse(&format!("http://127.0.0.1:{nginx_port}/")).unwrap();
     let client = Client::new(&base);
 

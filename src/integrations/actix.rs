@@ -21,6 +21,15 @@
 //! (`Option<Session>` gives `None` instead). As in axum, a request whose
 //! handler never uses the session does not load, renew or re-seal it.
 //!
+//! Two requests of one client at once (two tabs, a double submit) start
+//! from the same cookies, and each response carries the whole session: the
+//! browser keeps the cookies of the response that arrives last, and the
+//! other request's change is lost. A session is never torn between the two:
+//! chunks of different responses do not open together (the session loads
+//! fresh instead). Make such writes idempotent (set a value rather than
+//! increment it, key a cart's items by id) or re-read before writing; data
+//! that must not lose an update belongs on the server.
+//!
 //! ```no_run
 //! use actix_web::{App, HttpServer, web};
 //! use sealed_session::actix::{Session, SessionMiddleware};

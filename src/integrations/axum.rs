@@ -25,6 +25,15 @@
 //! `500` whose body says so ("is `SessionLayer` installed on this route?");
 //! `Option<Session>` gives `None` there instead.
 //!
+//! Two requests of one client at once (two tabs, a double submit) start
+//! from the same cookies, and each response carries the whole session: the
+//! browser keeps the cookies of the response that arrives last, and the
+//! other request's change is lost. A session is never torn between the two:
+//! chunks of different responses do not open together (the session loads
+//! fresh instead). Make such writes idempotent (set a value rather than
+//! increment it, key a cart's items by id) or re-read before writing; data
+//! that must not lose an update belongs on the server.
+//!
 //! Loading is lazy: a request whose handler never uses the session costs
 //! no cryptography, and its cookies are left alone (no re-seal under a newer
 //! key, no idle or rolling renewal: those happen on requests that use it).

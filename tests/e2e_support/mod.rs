@@ -4,6 +4,10 @@
 
 #![allow(dead_code)] // each e2e test crate uses a different part of this module
 
+pub mod cluster;
+pub mod nginx;
+pub mod race;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,58 @@
+//! Three demo instances that share keys and users, for the tests behind a
+//! proxy.
+
+use std::path::{Path, PathBuf};
+
+use super::{Demo, DemoOptions, free_port};
+
+/// The instances' names (their `X-Instance` header).
+pub const INSTANCES: [&str; 3] = ["a", "b", "c"];
+
+/// Demo instances with the same keys and a shared users file, each on its
+/// own loopback port (kept across restarts, so a proxy's upstream list stays
+/// valid).
+pub struct Cluster {
+    pub dir: PathBuf,
+    pub users: PathBuf,
+    pub ports: Vec<u16>,
+    pub instances: Vec<Option<Demo>>,
+}
+
+impl Cluster {
+    pub fn start(dir: &Path, keys: &str) -> Cluster {
+        let mut cluster = Cluster {
+            dir: dir.to_owned(),
+            users: dir.join("users.tsv"),
+            ports: INSTANCES.iter().map(|_| free_port()).collect(),
+            instances: INSTANCES.iter().map(|_| None).collect(),
+        };
+        for i in 0..INSTANCES.len() {
+            cluster.restart(i, keys);
+        }
+        cluster
+    }
+
+    /// Stops instance `i` (by pid).
+    pub fn stop(&mut self, i: usize) {
+        if let Some(mut old) = self.instances[i].take() {
+            old.proc.stop();
+        }
+    }
+
+    /// Stops instance `i` (if running) and starts it again on the same
+    /// port with `keys`.
+    pub fn restart(&mut self, i: usize, keys: &str) {
+        self.stop(i);
+        let demo = Demo::start(
+            &DemoOptions {
+                port: self.ports[i],
+                session_keys: Some(keys.to_owned()),
+                users_file: Some(self.users.clone()),
+                instance: Some(INSTANCES[i].to_owned()),
+                ..DemoOptions::default()
+            },
+            &self.dir,
+        );
+        self.instances[i] = Some(demo);
+    }
+}
