@@ -1,0 +1,435 @@
+//! Real servers on loopback under load (benches/README.md, "Servers").
+//!
+//! An axum server and an actix-web server, each on one thread (a tokio
+//! current-thread runtime; one actix worker), serve every row's route;
+//! `wrk` (one thread, 32 connections) drives each route for a few seconds
+//! with a fixed `Cookie` header, as a browser that sends its session back.
+//! The figure per row is the time per request (1 / requests per second),
+//! and its overhead over the same framework's hello world: what reading or
+//! writing a session adds to a request. Rows:
+//!
+//! - `hello`: no session layer at all;
+//! - `untouched`: this crate's layer installed, the handler never touches
+//!   the session (loading is lazy: it costs no cryptography);
+//! - `read S` / `read L`: `get` one value of an S (one cookie) or L (three
+//!   cookies) session;
+//! - `write S` / `write L`: `insert` one value, so every response re-seals
+//!   the whole session into `Set-Cookie` lines;
+//! - `tower-sessions read/write` (axum): tower-sessions' `MemoryStore`, the
+//!   server-side baseline (an id cookie; the data in the server's memory);
+//! - `actix-session read/write` (actix-web): actix-session's
+//!   `CookieSessionStore` (the whole state in one private cookie).
+//!
+//! Run: `cargo bench --all-features --bench server` (needs `wrk`:
+//! `apt-get install wrk`); `SERVER_BENCH_SECONDS` sets the seconds per row
+//! (default 3). It prints a table and writes `target/server-bench.json`.
+// A bench that cannot set up its servers should stop loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use common::Workload;
+use sealed_session::{Algorithm, CookieStore};
+use serde_json::Value;
+
+/// Rows as (framework, row name, path).
+type Row = (&'static str, &'static str, &'static str);
+
+const CONNECTIONS: u32 = 32;
+
+/// `store`'s cookies for a session holding `workload`, as a `Cookie` header.
+fn session_cookie(store: &CookieStore, workload: Workload) -> String {
+    let mut session = common::session(store, workload);
+    store
+        .save(&mut session)
+        .unwrap()
+        .iter()
+        .filter(|line| !line.contains("Max-Age=0"))
+        .map(|line| line.split(';').next().unwrap())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The cookies a server sets on `GET url`, as a `Cookie` header.
+fn cookies_from(url: &str) -> String {
+    let response = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(url)
+        .send()
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+mod axum_server {
+    use super::{AtomicU64, CookieStore, Ordering, Workload, common};
+    use axum::Router;
+    use axum::routing::get;
+    use sealed_session::axum::{Session, SessionLayer};
+    use tower_sessions::{MemoryStore, Session as TowerSession, SessionManagerLayer};
+
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+    async fn read(session: Session) -> String {
+        session
+            .get::<String>("key_000")
+            .unwrap()
+            .unwrap_or_default()
+            + &session
+                .get::<String>("username")
+                .unwrap()
+                .unwrap_or_default()
+    }
+
+    async fn write(session: Session) -> &'static str {
+        session
+            .insert("n", &COUNTER.fetch_add(1, Ordering::Relaxed))
+            .unwrap();
+        "ok"
+    }
+
+    async fn tower_setup(session: TowerSession) -> &'static str {
+        for (key, value) in Workload::S.entries() {
+            session.insert(&key, value).await.unwrap();
+        }
+        "ok"
+    }
+
+    async fn tower_read(session: TowerSession) -> String {
+        session.get::<String>("username").await.unwrap().unwrap()
+    }
+
+    async fn tower_write(session: TowerSession) -> &'static str {
+        session
+            .insert("n", COUNTER.fetch_add(1, Ordering::Relaxed))
+            .await
+            .unwrap();
+        "ok"
+    }
+
+    /// Every axum row's route, each under its own layer.
+    pub fn app(small: CookieStore, large: CookieStore) -> Router {
+        let ours = |store: CookieStore| {
+            Router::new()
+                .route("/untouched", get(|| async { "hello" }))
+                .route("/read", get(read))
+                .route("/write", get(write))
+                .layer(SessionLayer::new(store))
+        };
+        let tower = Router::new()
+            .route("/setup", get(tower_setup))
+            .route("/read", get(tower_read))
+            .route("/write", get(tower_write))
+            .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false));
+        Router::new()
+            .route("/hello", get(|| async { "hello" }))
+            .nest("/s", ours(small))
+            .nest("/l", ours(large))
+            .nest("/tower", tower)
+    }
+
+    /// Serves `app` on one thread until `stop` fires; the port comes back on `ready`.
+    pub fn serve(
+        app: Router,
+        ready: std::sync::mpsc::Sender<u16>,
+        stop: tokio::sync::oneshot::Receiver<()>,
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            ready.send(listener.local_addr().unwrap().port()).unwrap();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop.await;
+                })
+                .await
+                .unwrap();
+        });
+        // The common module's helpers are shared with other benches.
+        let _ = common::COOKIE_NAME;
+    }
+}
+
+mod actix_server {
+    use super::{AtomicU64, CookieStore, HashMap, Ordering, Value, Workload};
+    use actix_session::storage::CookieSessionStore;
+    use actix_session::{Session as ActixSession, SessionMiddleware as ActixSessionMiddleware};
+    use actix_web::cookie::Key;
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    use sealed_session::actix::{Session, SessionMiddleware};
+
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+    async fn hello() -> HttpResponse {
+        HttpResponse::Ok().body("hello")
+    }
+
+    async fn read(session: Session) -> HttpResponse {
+        let a = session
+            .get::<String>("key_000")
+            .unwrap()
+            .unwrap_or_default();
+        let b = session
+            .get::<String>("username")
+            .unwrap()
+            .unwrap_or_default();
+        HttpResponse::Ok().body(a + &b)
+    }
+
+    async fn write(session: Session) -> HttpResponse {
+        session
+            .insert("n", &COUNTER.fetch_add(1, Ordering::Relaxed))
+            .unwrap();
+        HttpResponse::Ok().body("ok")
+    }
+
+    async fn theirs_setup(session: ActixSession) -> HttpResponse {
+        let entries: HashMap<String, Value> = Workload::S.entries().into_iter().collect();
+        for (key, value) in entries {
+            session.insert(key, value).unwrap();
+        }
+        HttpResponse::Ok().body("ok")
+    }
+
+    async fn theirs_read(session: ActixSession) -> HttpResponse {
+        HttpResponse::Ok().body(session.get::<String>("username").unwrap().unwrap())
+    }
+
+    async fn theirs_write(session: ActixSession) -> HttpResponse {
+        session
+            .insert("n", COUNTER.fetch_add(1, Ordering::Relaxed))
+            .unwrap();
+        HttpResponse::Ok().body("ok")
+    }
+
+    /// Serves every actix row on one worker until the handle stops it.
+    pub fn serve(
+        small: CookieStore,
+        large: CookieStore,
+        ready: std::sync::mpsc::Sender<(u16, actix_web::dev::ServerHandle)>,
+    ) {
+        actix_web::rt::System::new().block_on(async move {
+            let key = Key::from(&[9; 64]);
+            let server = HttpServer::new(move || {
+                let ours = |store: CookieStore| {
+                    web::scope("")
+                        .wrap(SessionMiddleware::new(store))
+                        .route("/untouched", web::get().to(hello))
+                        .route("/read", web::get().to(read))
+                        .route("/write", web::get().to(write))
+                };
+                let theirs = web::scope("/actix-session")
+                    .wrap(
+                        ActixSessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                            .cookie_secure(false)
+                            .build(),
+                    )
+                    .route("/setup", web::get().to(theirs_setup))
+                    .route("/read", web::get().to(theirs_read))
+                    .route("/write", web::get().to(theirs_write));
+                App::new()
+                    .route("/hello", web::get().to(hello))
+                    .service(theirs)
+                    .service(web::scope("/s").service(ours(small.clone())))
+                    .service(web::scope("/l").service(ours(large.clone())))
+            })
+            .workers(1)
+            .bind(("127.0.0.1", 0))
+            .unwrap();
+            let port = server.addrs()[0].port();
+            let server = server.run();
+            ready.send((port, server.handle())).unwrap();
+            server.await.unwrap();
+        });
+    }
+}
+
+/// One wrk run: requests per second and the median latency in µs.
+fn wrk(url: &str, cookie: &str, seconds: u64) -> (f64, f64) {
+    let mut command = Command::new("wrk");
+    command.args([
+        "-t1",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    if !cookie.is_empty() {
+        command.args(["-H", &format!("Cookie: {cookie}")]);
+    }
+    let output = command.arg(url).output().expect("running wrk");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "wrk {url}: {text}");
+    assert!(
+        !text.contains("Non-2xx"),
+        "{url}: non-2xx responses under load:\n{text}"
+    );
+    let rps = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .map(|v| v.trim().parse::<f64>().unwrap())
+        .unwrap_or_else(|| panic!("no Requests/sec in wrk's output:\n{text}"));
+    let p50 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("50%"))
+        .map(|v| micros(v.trim()))
+        .unwrap_or(f64::NAN);
+    (rps, p50)
+}
+
+/// wrk's `123.45us` / `1.23ms` / `1.2s` in µs.
+fn micros(text: &str) -> f64 {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1e3)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1e6)
+    } else {
+        (text, f64::NAN)
+    };
+    number.parse::<f64>().map_or(f64::NAN, |n| n * factor)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a name filter may follow.
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("benches/server.rs needs wrk (apt-get install wrk); skipped");
+        return;
+    }
+    let seconds: u64 = std::env::var("SERVER_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let small = common::store(Algorithm::default(), Workload::S);
+    let large = common::store(Algorithm::default(), Workload::L);
+    // A session of each size, as a browser would send it back; the
+    // handlers read `username` (S) or `key_000` (L) and write `n`.
+    let s_cookie = session_cookie(&small, Workload::S);
+    let l_cookie = session_cookie(&large, Workload::L);
+    assert_eq!(l_cookie.matches("session").count(), 3);
+
+    let (ready, port) = std::sync::mpsc::channel();
+    let (stop_axum, stopped) = tokio::sync::oneshot::channel();
+    let axum_app = axum_server::app(small.clone(), large.clone());
+    let axum_thread = std::thread::spawn(move || axum_server::serve(axum_app, ready, stopped));
+    let axum_port = port.recv().unwrap();
+    let (ready, handle) = std::sync::mpsc::channel();
+    let (s2, l2) = (small.clone(), large.clone());
+    let actix_thread = std::thread::spawn(move || actix_server::serve(s2, l2, ready));
+    let (actix_port, actix_handle) = handle.recv().unwrap();
+
+    let axum_url = |path: &str| format!("http://127.0.0.1:{axum_port}{path}");
+    let actix_url = |path: &str| format!("http://127.0.0.1:{actix_port}{path}");
+    let tower_cookie = cookies_from(&axum_url("/tower/setup"));
+    let actix_session_cookie = cookies_from(&actix_url("/actix-session/setup"));
+
+    let rows: Vec<(Row, String)> = vec![
+        (("axum", "hello", "/hello"), String::new()),
+        (("axum", "untouched", "/s/untouched"), s_cookie.clone()),
+        (("axum", "read S", "/s/read"), s_cookie.clone()),
+        (("axum", "write S", "/s/write"), s_cookie.clone()),
+        (("axum", "read L", "/l/read"), l_cookie.clone()),
+        (("axum", "write L", "/l/write"), l_cookie.clone()),
+        (
+            ("axum", "tower-sessions read", "/tower/read"),
+            tower_cookie.clone(),
+        ),
+        (
+            ("axum", "tower-sessions write", "/tower/write"),
+            tower_cookie,
+        ),
+        (("actix-web", "hello", "/hello"), String::new()),
+        (("actix-web", "untouched", "/s/untouched"), s_cookie.clone()),
+        (("actix-web", "read S", "/s/read"), s_cookie.clone()),
+        (("actix-web", "write S", "/s/write"), s_cookie),
+        (("actix-web", "read L", "/l/read"), l_cookie.clone()),
+        (("actix-web", "write L", "/l/write"), l_cookie),
+        (
+            ("actix-web", "actix-session read", "/actix-session/read"),
+            actix_session_cookie.clone(),
+        ),
+        (
+            ("actix-web", "actix-session write", "/actix-session/write"),
+            actix_session_cookie,
+        ),
+    ];
+    let load_before = load_average();
+    println!(
+        "wrk -t1 -c{CONNECTIONS} -d{seconds}s per row; one server thread each; load average before: {load_before}"
+    );
+    println!(
+        "| framework | row | requests/s | µs per request | overhead over hello (µs) | p50 latency (µs) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let mut hello: HashMap<&str, f64> = HashMap::new();
+    let mut json_rows = Vec::new();
+    for ((framework, row, path), cookie) in &rows {
+        let label = format!("{framework} {row}");
+        if filter
+            .as_deref()
+            .is_some_and(|f| !label.contains(f) && *row != "hello")
+        {
+            continue;
+        }
+        let url = if *framework == "axum" {
+            axum_url(path)
+        } else {
+            actix_url(path)
+        };
+        let (rps, p50) = wrk(&url, cookie, seconds);
+        let per_request = 1e6 / rps;
+        if *row == "hello" {
+            hello.insert(framework, per_request);
+        }
+        let overhead = per_request - hello.get(framework).copied().unwrap_or(f64::NAN);
+        println!(
+            "| {framework} | {row} | {rps:.0} | {per_request:.2} | {overhead:+.2} | {p50:.0} |"
+        );
+        json_rows.push(serde_json::json!({
+            "framework": framework, "row": row, "rps": rps,
+            "us_per_request": per_request, "overhead_us": overhead, "p50_us": p50,
+        }));
+    }
+    let load_after = load_average();
+    println!("load average after: {load_after}");
+    let _ = stop_axum.send(());
+    pollster::block_on(actix_handle.stop(true));
+    axum_thread.join().unwrap();
+    actix_thread.join().unwrap();
+    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
+    let report = serde_json::json!({
+        "seconds_per_row": seconds, "connections": CONNECTIONS,
+        "load_before": load_before, "load_after": load_after, "rows": json_rows,
+    });
+    std::fs::write(
+        std::path::Path::new(&dir).join("server-bench.json"),
+        serde_json::to_string_pretty(&report).unwrap(),
+    )
+    .unwrap();
+}
