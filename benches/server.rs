@@ -255,7 +255,7 @@ mod actix_server {
             .workers(1)
             .bind(("127.0.0.1", 0))
             .unwrap();
-            let port = server.addrs()[0].port();
+            let port = server.addrs().first().expect("a bound address").port();
             let server = server.run();
             ready.send((port, server.handle())).unwrap();
             server.await.unwrap();
