@@ -623,7 +623,8 @@ impl Session {
     /// `Options(MaxAge)`: e.g. a longer "remember me" lifetime). It is sealed
     /// in the session, so it drives both the envelope's expiry and the
     /// cookie's `Max-Age` on every later save too; the expiry is recomputed
-    /// from now on the next save. Capped at 400 days, the browsers' limit.
+    /// from now on the next save. Whole seconds, at least 1 and at most 400
+    /// days (the browsers' limit).
     ///
     /// ```
     /// use std::time::Duration;
@@ -637,7 +638,9 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_max_age(&mut self, max_age: Duration) {
-        let secs = max_age.as_secs().min(crate::store::MAX_MAX_AGE_SECS);
+        // The store's own max-age range: zero would write a cookie with
+        // `Max-Age=0`, which the browser drops at once.
+        let secs = max_age.as_secs().clamp(1, crate::store::MAX_MAX_AGE_SECS);
         if self.payload.max_age != Some(secs) {
             self.payload.max_age = Some(secs);
             // Recompute the expiry from the new lifetime at the next save.

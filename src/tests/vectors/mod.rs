@@ -89,6 +89,8 @@ mod positive;
 mod reader;
 mod reader_cases;
 mod reference;
+mod writer;
+mod writer_cases;
 
 use bad_payloads::*;
 use check::*;
