@@ -128,7 +128,7 @@ impl fmt::Display for ValueError {
             ),
             None => write!(
                 f,
-                "session value {:?}: a {} cannot be stored (serde refused it, it nests more than 31 levels deep, or a map in it repeats a key)",
+                "session value {:?}: a {} cannot be stored (serde refused it, it nests deeper than 32 levels counting itself, it holds a NaN other than the plain one, or a map in it repeats a key)",
                 self.key, self.type_name
             ),
         }
@@ -334,7 +334,8 @@ impl Session {
     ///
     /// [`ValueError`] if serde cannot serialize the value (a failing custom
     /// `Serialize`), or if the value could not be read back from the cookie:
-    /// containers nested more than 31 levels deep, or a map with a repeated
+    /// an item nested deeper than 32 levels (the value itself is level 1),
+    /// a NaN other than `f64::NAN` and its negation, or a map with a repeated
     /// key. Maps with non-string keys are fine.
     ///
     /// ```
@@ -623,8 +624,7 @@ impl Session {
     /// `Options(MaxAge)`: e.g. a longer "remember me" lifetime). It is sealed
     /// in the session, so it drives both the envelope's expiry and the
     /// cookie's `Max-Age` on every later save too; the expiry is recomputed
-    /// from now on the next save. Whole seconds, at least 1 and at most 400
-    /// days (the browsers' limit).
+    /// from now on the next save. Capped at 400 days, the browsers' limit.
     ///
     /// ```
     /// use std::time::Duration;
@@ -638,9 +638,7 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_max_age(&mut self, max_age: Duration) {
-        // The store's own max-age range: zero would write a cookie with
-        // `Max-Age=0`, which the browser drops at once.
-        let secs = max_age.as_secs().clamp(1, crate::store::MAX_MAX_AGE_SECS);
+        let secs = max_age.as_secs().min(crate::store::MAX_MAX_AGE_SECS);
         if self.payload.max_age != Some(secs) {
             self.payload.max_age = Some(secs);
             // Recompute the expiry from the new lifetime at the next save.

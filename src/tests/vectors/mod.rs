@@ -85,6 +85,7 @@ mod generate;
 mod inputs;
 mod model;
 mod negative;
+mod payload_rules;
 mod positive;
 mod reader;
 mod reader_cases;

@@ -18,7 +18,7 @@ use crate::store::{HeaderUpdate, SameSite, SaveError};
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const WRITER_FILE: (&str, &str) = (
     "writer.json",
-    "c26cf9b80d6af061d97ad73786ccd0d4efe846e0cdf3ef383d560b0373e0ad82",
+    "84e0e982a87ae8c36dc38afff67bd2277adc429c975ca6e48c9740c67db88706",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -263,7 +263,7 @@ pub(super) fn writer_vectors(k: &Keys) -> Vec<WriterVector> {
     out.push(case(
         "set-max-age-zero",
         "set-max-age",
-        "set_max_age(0) on a fresh session: the override is clamped to 1 second (the store's own range), so the cookie gets Max-Age=1, not the Max-Age=0 a browser would treat as a deletion.",
+        "set_max_age(0) on a fresh session with a value: the override 0 is sealed, expires-at = saved-at, and the cookie carries the value with Max-Age=0, which the browser treats as a deletion: the session ends at once.",
         config(&k.xaes),
         vec![
             insert("user", json!("alice")),
