@@ -66,15 +66,18 @@ fn b(hex_text: &str) -> Vec<u8> {
     hex::decode(hex_text).unwrap()
 }
 
-#[allow(clippy::too_many_lines)]
-fn cases() -> Vec<(
+/// name, rule, description, misreading, whether it opens, payload.
+type PayloadCase = (
     &'static str,
     &'static str,
     &'static str,
     &'static str,
     bool,
     Vec<u8>,
-)> {
+);
+
+#[allow(clippy::too_many_lines)]
+fn cases() -> Vec<PayloadCase> {
     use cbor::{array, map, text, uint};
     vec![
         (
