@@ -208,6 +208,10 @@ impl Envelope {
     /// header, so it is never copied) and then calls [`Sealing::finish`]
     /// with the chunk count, which may depend on the payload's length.
     pub(crate) fn start(&self, payload_capacity: usize) -> Result<Sealing<'_>, SealError> {
+        #[cfg(test)]
+        if let Some(nonce) = NEXT_NONCE.with(std::cell::RefCell::take) {
+            return self.start_with_nonce(payload_capacity, &nonce);
+        }
         let mut nonce = [0u8; 24];
         let nonce = nonce
             .get_mut(..self.primary_algorithm().nonce_len())
@@ -265,6 +269,14 @@ impl Envelope {
             buf,
         })
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The nonce the next seal on this thread uses instead of a random one:
+    /// writer test vectors pin a whole save's output, nonce included.
+    pub(crate) static NEXT_NONCE: std::cell::RefCell<Option<Vec<u8>>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// A seal in progress: the header is written; the payload goes into

@@ -128,7 +128,7 @@ impl fmt::Display for ValueError {
             ),
             None => write!(
                 f,
-                "session value {:?}: a {} cannot be stored (serde refused it, it nests more than 31 levels deep, or a map in it repeats a key)",
+                "session value {:?}: a {} cannot be stored (serde refused it, it nests deeper than 32 levels counting itself, it holds a NaN other than the plain one, or a map in it repeats a key)",
                 self.key, self.type_name
             ),
         }
@@ -334,7 +334,8 @@ impl Session {
     ///
     /// [`ValueError`] if serde cannot serialize the value (a failing custom
     /// `Serialize`), or if the value could not be read back from the cookie:
-    /// containers nested more than 31 levels deep, or a map with a repeated
+    /// an item nested deeper than 32 levels (the value itself is level 1),
+    /// a NaN other than `f64::NAN` and its negation, or a map with a repeated
     /// key. Maps with non-string keys are fine.
     ///
     /// ```

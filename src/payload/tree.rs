@@ -300,6 +300,7 @@ impl<'a> Reader<'a> {
             | Header::Map(Some(len)) => {
                 used == preferred_head_len(u64::try_from(len).map_err(|_| Malformed)?)
             }
+            Header::Float(f) if f.is_nan() => super::validate::is_plain_nan(rest.get(..used)),
             // Floats and simple values: compare the exact bytes.
             _ => encode_head(header)
                 .is_some_and(|(buf, len)| len == used && rest.get(..used) == buf.get(..len)),

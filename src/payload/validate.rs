@@ -172,6 +172,15 @@ pub(super) fn depth(bytes: &[u8]) -> usize {
     w.depth(1)
 }
 
+/// Whether a NaN's encoding is the one accepted: half precision, quiet,
+/// no payload, either sign (`0xf9 0x7e00` or `0xf9 0xfe00`), what the
+/// encoder writes for `f64::NAN` and its negation. How other NaNs
+/// round-trip depends on how a platform converts NaN payloads between
+/// widths, which no other implementation should have to reproduce.
+pub(super) fn is_plain_nan(bytes: Option<&[u8]>) -> bool {
+    matches!(bytes, Some([0xf9, 0x7e | 0xfe, 0x00]))
+}
+
 /// The bytes of a key span.
 fn key(input: &[u8], (start, end): (usize, usize)) -> Option<&[u8]> {
     input.get(start..end)
@@ -240,7 +249,7 @@ impl<'a> Walk<'a> {
 
     /// The next head, which must be byte for byte what `ciborium-ll` (the
     /// encoder) writes for it: the preferred (shortest) argument; for
-    /// floats the exact bytes (a NaN has many encodings of one width).
+    /// floats the exact bytes, and a NaN only as [`is_plain_nan`].
     /// Indefinite lengths, breaks, reserved additional information and
     /// simple values other than `false`, `true` and `null` are rejected.
     #[inline(always)]
@@ -294,9 +303,12 @@ impl<'a> Walk<'a> {
         let mut dec = Decoder::from(rest);
         let header = dec.pull().map_err(|_| Malformed)?;
         let used = dec.offset();
-        let Header::Float(_) = header else {
+        let Header::Float(f) = header else {
             return Err(Malformed);
         };
+        if f.is_nan() && !is_plain_nan(rest.get(..used)) {
+            return Err(Malformed);
+        }
         let mut buf = [0u8; 9];
         let mut out: &mut [u8] = &mut buf;
         Encoder::from(&mut out)

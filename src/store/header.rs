@@ -44,7 +44,11 @@ impl CookieStore {
     /// ```
     #[must_use]
     pub fn load_header(&self, value: Option<&str>) -> Session {
-        let now = unix_secs(SystemTime::now());
+        self.load_header_at(value, unix_secs(SystemTime::now()))
+    }
+
+    /// [`CookieStore::load_header`] at a given time (Unix seconds).
+    pub(crate) fn load_header_at(&self, value: Option<&str>, now: u64) -> Session {
         let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
             return self.fresh_load(now);
         };
@@ -70,7 +74,15 @@ impl CookieStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn save_header(&self, session: &mut Session) -> Result<HeaderUpdate, SaveError> {
-        let now = unix_secs(SystemTime::now());
+        self.save_header_at(session, unix_secs(SystemTime::now()))
+    }
+
+    /// [`CookieStore::save_header`] at a given time (Unix seconds).
+    pub(crate) fn save_header_at(
+        &self,
+        session: &mut Session,
+        now: u64,
+    ) -> Result<HeaderUpdate, SaveError> {
         Ok(match self.plan_counted(session, now, false)? {
             Plan::Nothing => HeaderUpdate::Unchanged,
             Plan::Delete => HeaderUpdate::Clear,

@@ -85,10 +85,13 @@ mod generate;
 mod inputs;
 mod model;
 mod negative;
+mod payload_rules;
 mod positive;
 mod reader;
 mod reader_cases;
 mod reference;
+mod writer;
+mod writer_cases;
 
 use bad_payloads::*;
 use check::*;
