@@ -6,7 +6,8 @@
 
 //!
 //! [`handle`] is the request-scoped [`Session`]/[`Sessions`] handle (lazy
-//! load, response-time save); [`response`] turns what the sessions emit
+//! load, response-time save), [`login`] its login and sign-out-everywhere
+//! methods; [`response`] turns what the sessions emit
 //! into response header operations; this file creates the handles for a
 //! request and finishes them.
 
@@ -22,6 +23,7 @@ pub mod actix;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 mod handle;
+mod login;
 mod response;
 
 pub(crate) use handle::Emit;
