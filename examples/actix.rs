@@ -101,7 +101,10 @@ async fn main() -> Result<(), BoxError> {
         Err(_) => 8080,
     };
     let listener = TcpListener::bind(("127.0.0.1", port))?;
-    println!("listening on http://localhost:{}/", listener.local_addr()?.port());
+    println!(
+        "listening on http://localhost:{}/",
+        listener.local_addr()?.port()
+    );
     HttpServer::new(move || {
         App::new()
             .wrap(SessionMiddleware::new(store.clone()))
