@@ -4,11 +4,15 @@
 #![warn(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "csrf")]
+#[cfg_attr(docsrs, doc(cfg(feature = "csrf")))]
+pub mod csrf;
 mod envelope;
 mod error;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod integrations;
 mod keyring;
+mod keyring_env;
 mod observe;
 mod payload;
 mod rng;
