@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use sealed_session::ValueError;
+use sealed_session::csrf::TokenError;
 
 use crate::BoxError;
 use crate::pages::page;
@@ -19,6 +20,12 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| AppError(e.to_string()))?
         .map_err(|e| AppError(e.to_string()))
+}
+
+impl From<TokenError> for AppError {
+    fn from(e: TokenError) -> Self {
+        AppError(e.to_string())
+    }
 }
 
 impl From<ValueError> for AppError {

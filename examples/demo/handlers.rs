@@ -11,11 +11,10 @@ use sealed_session::SaveError;
 use sealed_session::axum::Session;
 use serde::Deserialize;
 
-use crate::csrf::{csrf_ok, csrf_token, forbidden};
 use crate::errors::{AppError, blocking};
 use crate::pages::{Signed, credentials_page, escape, page};
 use crate::users::{hash_password, valid_username, verify_password};
-use crate::{App, CSRF, MAX_NOTE, NOTES, USER};
+use crate::{App, MAX_NOTE, NOTES, USER};
 
 #[derive(Deserialize)]
 pub(crate) struct Credentials {
@@ -23,19 +22,12 @@ pub(crate) struct Credentials {
     username: String,
     #[serde(default)]
     password: String,
-    csrf: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct NoteForm {
     #[serde(default)]
     note: String,
-    csrf: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct CsrfOnly {
-    csrf: Option<String>,
 }
 
 pub(crate) async fn index(
@@ -47,7 +39,7 @@ pub(crate) async fn index(
     };
     let flashes = session.flashes::<String>()?;
     let notes = session.get::<Vec<String>>(NOTES)?.unwrap_or_default();
-    let token = csrf_token(&session)?;
+    let token = session.csrf_token()?;
     let key = session
         .opened_with()
         .map_or_else(|| "none yet".to_owned(), |k| k.to_string());
@@ -86,28 +78,28 @@ pub(crate) async fn index(
     let _ = write!(
         body,
         "<form method=\"post\" action=\"/notes\" class=\"stack\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
+         <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">\
          <textarea name=\"note\" rows=\"3\" maxlength=\"{MAX_NOTE}\" placeholder=\"Write a note\" required></textarea>\
          <div class=\"row\"><button type=\"submit\">Add note</button>\
          <button type=\"submit\" form=\"clear-notes\" class=\"secondary\">Clear notes</button></div>\
          </form>\
          <form id=\"clear-notes\" method=\"post\" action=\"/notes/clear\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{token}\"></form>"
+         <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\"></form>"
     );
     let header = Signed {
         user: &user,
-        csrf: &token,
+        csrf: token.as_str(),
     };
     Ok(Html(page("sealed-session demo", Some(header), &flashes, &body)).into_response())
 }
 
 pub(crate) async fn register_page(session: Session) -> Result<Response, AppError> {
     let flashes = session.flashes::<String>()?;
-    let token = csrf_token(&session)?;
+    let token = session.csrf_token()?;
     Ok(Html(credentials_page(
         "Register",
         "/register",
-        &token,
+        token.as_str(),
         &flashes,
         None,
     ))
@@ -119,9 +111,6 @@ pub(crate) async fn register(
     session: Session,
     Form(form): Form<Credentials>,
 ) -> Result<Response, AppError> {
-    if !csrf_ok(&session, form.csrf.as_deref())? {
-        return Ok(forbidden());
-    }
     let problem = if !valid_username(&form.username) {
         Some("Choose a user name of 1 to 32 letters, digits, '.', '_' or '-'.")
     } else if !(8..=128).contains(&form.password.chars().count()) {
@@ -130,8 +119,8 @@ pub(crate) async fn register(
         None
     };
     if let Some(problem) = problem {
-        let token = csrf_token(&session)?;
-        let body = credentials_page("Register", "/register", &token, &[], Some(problem));
+        let token = session.csrf_token()?;
+        let body = credentials_page("Register", "/register", token.as_str(), &[], Some(problem));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response());
     }
     let username = form.username.clone();
@@ -141,11 +130,11 @@ pub(crate) async fn register(
     })
     .await?;
     if !added {
-        let token = csrf_token(&session)?;
+        let token = session.csrf_token()?;
         let body = credentials_page(
             "Register",
             "/register",
-            &token,
+            token.as_str(),
             &[],
             Some("That user name is taken."),
         );
@@ -160,8 +149,15 @@ pub(crate) async fn login_page(session: Session) -> Result<Response, AppError> {
         return Ok(Redirect::to("/").into_response());
     }
     let flashes = session.flashes::<String>()?;
-    let token = csrf_token(&session)?;
-    Ok(Html(credentials_page("Log in", "/login", &token, &flashes, None)).into_response())
+    let token = session.csrf_token()?;
+    Ok(Html(credentials_page(
+        "Log in",
+        "/login",
+        token.as_str(),
+        &flashes,
+        None,
+    ))
+    .into_response())
 }
 
 pub(crate) async fn login(
@@ -169,9 +165,6 @@ pub(crate) async fn login(
     session: Session,
     Form(form): Form<Credentials>,
 ) -> Result<Response, AppError> {
-    if !csrf_ok(&session, form.csrf.as_deref())? {
-        return Ok(forbidden());
-    }
     let username = form.username.clone();
     let ok = blocking(move || {
         Ok(app
@@ -181,31 +174,25 @@ pub(crate) async fn login(
     })
     .await?;
     if !ok {
-        let token = csrf_token(&session)?;
+        let token = session.csrf_token()?;
         let body = credentials_page(
             "Log in",
             "/login",
-            &token,
+            token.as_str(),
             &[],
             Some("Unknown user name or wrong password."),
         );
         return Ok((StatusCode::UNAUTHORIZED, Html(body)).into_response());
     }
-    // A new id and a new CSRF secret at login, against session fixation.
+    // A new id at login, against session fixation; it also retires the
+    // CSRF secret, so tokens rendered before the login stop working.
     session.regenerate_id();
-    session.remove(CSRF);
     session.insert(USER, &username)?;
     session.add_flash(&format!("Welcome back, {username}"))?;
     Ok(Redirect::to("/").into_response())
 }
 
-pub(crate) async fn logout(
-    session: Session,
-    Form(form): Form<CsrfOnly>,
-) -> Result<Response, AppError> {
-    if !csrf_ok(&session, form.csrf.as_deref())? {
-        return Ok(forbidden());
-    }
+pub(crate) async fn logout(session: Session) -> Result<Response, AppError> {
     session.destroy();
     session.add_flash("Logged out")?;
     Ok(Redirect::to("/login").into_response())
@@ -215,9 +202,6 @@ pub(crate) async fn add_note(
     session: Session,
     Form(form): Form<NoteForm>,
 ) -> Result<Response, AppError> {
-    if !csrf_ok(&session, form.csrf.as_deref())? {
-        return Ok(forbidden());
-    }
     if session.get::<String>(USER)?.is_none() {
         return Ok(Redirect::to("/login").into_response());
     }
@@ -257,13 +241,7 @@ pub(crate) async fn add_note(
     }
 }
 
-pub(crate) async fn clear_notes(
-    session: Session,
-    Form(form): Form<CsrfOnly>,
-) -> Result<Response, AppError> {
-    if !csrf_ok(&session, form.csrf.as_deref())? {
-        return Ok(forbidden());
-    }
+pub(crate) async fn clear_notes(session: Session) -> Result<Response, AppError> {
     if session.remove(NOTES) {
         session.add_flash("Notes cleared")?;
     }

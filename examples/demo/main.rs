@@ -43,6 +43,7 @@ use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::{get, post};
 use sealed_session::axum::SessionLayer;
+use sealed_session::csrf::axum::CsrfLayer;
 use sealed_session::{CookieStore, Keyring};
 
 use handlers::{
@@ -54,7 +55,6 @@ use users::Users;
 /// The session keys the demo uses.
 pub(crate) const USER: &str = "user";
 pub(crate) const NOTES: &str = "notes";
-pub(crate) const CSRF: &str = "csrf";
 /// The longest note accepted, in characters.
 pub(crate) const MAX_NOTE: usize = 2000;
 
@@ -64,17 +64,8 @@ pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 async fn main() -> Result<(), BoxError> {
     let config = Config::from_args()?;
 
-    let keyring = match std::env::var("SESSION_KEYS") {
-        Ok(keys) if !keys.trim().is_empty() => Keyring::from_config(&keys)?,
-        _ => {
-            eprintln!(
-                "warning: SESSION_KEYS is not set: using a fresh development key.\n\
-                 warning: sessions will not survive a restart and other instances cannot open them.\n\
-                 warning: set SESSION_KEYS (e.g. from `cargo run --features cli -- keygen`) to keep them."
-            );
-            Keyring::from_config(&Keyring::generate_entry(Default::default())?)?
-        }
-    };
+    // Unset: a fresh development key, with a warning on stderr.
+    let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
     let primary = keyring.primary_id();
     let key_count = keyring.len();
     let mut builder = CookieStore::builder("session", keyring).with_secure(config.secure_cookies);
@@ -102,7 +93,10 @@ async fn main() -> Result<(), BoxError> {
         .route("/notes/clear", post(clear_notes))
         .route("/whoami", get(whoami))
         .with_state(app)
+        // Inside the session layer: it checks the request's session.
+        .layer(CsrfLayer::new())
         .layer(SessionLayer::new(store))
+        .layer(axum::middleware::map_response(csrf::render_refusal))
         .layer(axum::middleware::map_response(move |mut res: Response| {
             let value = instance_header.clone();
             async move {

@@ -36,7 +36,7 @@ pub(crate) fn credentials_page(
     let _ = write!(
         body,
         "<form method=\"post\" action=\"{action}\" class=\"stack\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
+         <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">\
          <label>User name <input name=\"username\" autocomplete=\"username\" required></label>\
          <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
          <div class=\"row\"><button type=\"submit\">{title}</button>\
@@ -90,7 +90,7 @@ pub(crate) fn page(
         match user {
             Some(Signed { user, csrf }) => format!(
                 "signed in as {}<form method=\"post\" action=\"/logout\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
                  <button type=\"submit\" class=\"header\">Log out</button></form>",
                 escape(user)
             ),

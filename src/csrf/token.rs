@@ -139,10 +139,11 @@ pub(crate) fn new_token(
         Some(secret) => (secret, None),
         None => {
             let mut raw = Zeroizing::new([0u8; STORED_LEN]);
-            raw[..ID_LEN].copy_from_slice(&id.to_bytes());
-            crate::rng::fill(&mut raw[ID_LEN..]).map_err(|_| TokenError::Random)?;
+            let (stored_id, stored_secret) = raw.split_at_mut(ID_LEN);
+            stored_id.copy_from_slice(&id.to_bytes());
+            crate::rng::fill(stored_secret).map_err(|_| TokenError::Random)?;
             let mut secret = Zeroizing::new([0u8; SECRET_LEN]);
-            secret.copy_from_slice(&raw[ID_LEN..]);
+            secret.copy_from_slice(stored_secret);
             (
                 secret,
                 Some(Zeroizing::new(URL_SAFE_NO_PAD.encode(raw.as_slice()))),
