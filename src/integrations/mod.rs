@@ -22,6 +22,12 @@ pub mod actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+#[cfg(feature = "csrf")]
+mod csrf;
+#[cfg(all(feature = "csrf", feature = "actix"))]
+pub mod csrf_actix;
+#[cfg(all(feature = "csrf", feature = "axum"))]
+pub mod csrf_axum;
 mod handle;
 mod login;
 mod response;
@@ -111,6 +117,13 @@ pub(crate) fn log_value_error(error: &ValueError) {
     // The message names the key and the Rust type, never the value.
     #[cfg(feature = "tracing")]
     tracing::error!(%error, "sealed-session: a session value could not be read or stored; answering 500");
+}
+
+#[cfg(feature = "csrf")]
+#[allow(unused_variables)] // without the `tracing` feature nothing is logged
+pub(crate) fn log_token_error(error: &crate::csrf::TokenError) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(%error, "sealed-session: no CSRF token could be made; answering 500");
 }
 
 #[cfg(test)]

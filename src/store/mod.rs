@@ -17,12 +17,14 @@ mod header;
 mod load;
 mod names;
 mod save;
+mod testing;
 
 pub use attributes::SameSite;
 pub use builder::CookieStoreBuilder;
 pub use errors::{SaveError, StoreError};
 pub use header::HeaderUpdate;
 pub(crate) use names::names_collide;
+pub use testing::{PrepareError, ResponseSession};
 
 use std::fmt;
 use std::sync::Arc;
