@@ -246,7 +246,8 @@ try {
     assert.equal(await text('h1'), 'Hello, bob');
     const cookies = await context.cookies(secureBase.href);
     assert.deepEqual(cookies.map((c) => [c.name, c.secure, c.httpOnly, c.sameSite]), [
-      [COOKIE, true, true, 'Lax'],
+      // `--secure-cookies` also names the cookie `__Host-session`.
+      [`__Host-${COOKIE}`, true, true, 'Lax'],
     ]);
     log(`--secure-cookies on ${secureBase.host}: Secure cookie kept and sent over http`);
   }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::errors::{AppError, blocking};
 use crate::pages::{Signed, credentials_page, escape, page};
+use crate::signed_in::SignedIn;
 use crate::users::{hash_password, valid_username, verify_password};
 use crate::{App, MAX_NOTE, NOTES, USER};
 
@@ -32,9 +33,10 @@ pub(crate) struct NoteForm {
 
 pub(crate) async fn index(
     State(app): State<Arc<App>>,
+    SignedIn(user): SignedIn,
     session: Session,
 ) -> Result<Response, AppError> {
-    let Some(user) = session.get::<String>(USER)? else {
+    let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
     let flashes = session.flashes::<String>()?;
@@ -84,7 +86,11 @@ pub(crate) async fn index(
          <button type=\"submit\" form=\"clear-notes\" class=\"secondary\">Clear notes</button></div>\
          </form>\
          <form id=\"clear-notes\" method=\"post\" action=\"/notes/clear\">\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\"></form>"
+         <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\"></form>\
+         <h2>Devices <small>a logout ends this browser's session only</small></h2>\
+         <form method=\"post\" action=\"/sign-out-everywhere\">\
+         <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">\
+         <button type=\"submit\" class=\"secondary\">Sign out of all devices</button></form>"
     );
     let header = Signed {
         user: &user,
@@ -144,8 +150,11 @@ pub(crate) async fn register(
     Ok(Redirect::to("/login").into_response())
 }
 
-pub(crate) async fn login_page(session: Session) -> Result<Response, AppError> {
-    if session.get::<String>(USER)?.is_some() {
+pub(crate) async fn login_page(
+    SignedIn(user): SignedIn,
+    session: Session,
+) -> Result<Response, AppError> {
+    if user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
     let flashes = session.flashes::<String>()?;
@@ -184,9 +193,11 @@ pub(crate) async fn login(
         );
         return Ok((StatusCode::UNAUTHORIZED, Html(body)).into_response());
     }
-    // A new id at login, against session fixation; it also retires the
+    // A new session at login: a new id (against session fixation), fresh
+    // lifetimes, and nothing carried over from before (a session that
+    // existed before login may have been planted). It also retires the
     // CSRF secret, so tokens rendered before the login stop working.
-    session.regenerate_id();
+    session.begin_login(&[]);
     session.insert(USER, &username)?;
     session.add_flash(&format!("Welcome back, {username}"))?;
     Ok(Redirect::to("/").into_response())
@@ -198,11 +209,29 @@ pub(crate) async fn logout(session: Session) -> Result<Response, AppError> {
     Ok(Redirect::to("/login").into_response())
 }
 
+/// "Sign out of all devices": records the time in the users file, so every
+/// session of this user issued before it is refused wherever it is (copies
+/// included), and ends this browser's session too.
+pub(crate) async fn sign_out_everywhere(
+    State(app): State<Arc<App>>,
+    SignedIn(user): SignedIn,
+    session: Session,
+) -> Result<Response, AppError> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    blocking(move || app.users.sign_out_everywhere(&user)).await?;
+    session.destroy();
+    session.add_flash("Signed out on all devices")?;
+    Ok(Redirect::to("/login").into_response())
+}
+
 pub(crate) async fn add_note(
+    SignedIn(user): SignedIn,
     session: Session,
     Form(form): Form<NoteForm>,
 ) -> Result<Response, AppError> {
-    if session.get::<String>(USER)?.is_none() {
+    if user.is_none() {
         return Ok(Redirect::to("/login").into_response());
     }
     let note = form.note.trim();
@@ -241,8 +270,11 @@ pub(crate) async fn add_note(
     }
 }
 
-pub(crate) async fn clear_notes(session: Session) -> Result<Response, AppError> {
-    if session.remove(NOTES) {
+pub(crate) async fn clear_notes(
+    SignedIn(user): SignedIn,
+    session: Session,
+) -> Result<Response, AppError> {
+    if user.is_some() && session.remove(NOTES) {
         session.add_flash("Notes cleared")?;
     }
     Ok(Redirect::to("/").into_response())
@@ -250,14 +282,16 @@ pub(crate) async fn clear_notes(session: Session) -> Result<Response, AppError> 
 
 /// What this instance sees of the session, for scripts and tests. It reads
 /// only: no flash is consumed and nothing is written, except that a session
-/// sealed under an older key is re-sealed under the primary one.
+/// sealed under an older key is re-sealed under the primary one, and a
+/// session ended by "sign out of all devices" is deleted.
 pub(crate) async fn whoami(
     State(app): State<Arc<App>>,
+    SignedIn(user): SignedIn,
     session: Session,
 ) -> Result<Response, AppError> {
     let notes = session.get::<Vec<String>>(NOTES)?.unwrap_or_default();
     Ok(Json(serde_json::json!({
-        "user": session.get::<String>(USER)?,
+        "user": user,
         "session_id": session.id().to_string(),
         "is_new": session.is_new(),
         "load_error": session.load_error().map(|e| e.to_string()),

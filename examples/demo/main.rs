@@ -21,7 +21,8 @@
 //!   response header and shown on the page.
 //! - `--cookie-budget BYTES` / `COOKIE_BUDGET`: the size budget for all of
 //!   a session's cookies (default 6144: at most 2 cookies).
-//! - `--secure-cookies` / `SECURE_COOKIES=1`: mark the cookies `Secure`.
+//! - `--secure-cookies` / `SECURE_COOKIES=1`: mark the cookies `Secure` and
+//!   name them `__Host-session` (SECURITY.md, "Cookie injection").
 //!   The demo itself speaks plain HTTP, so by default its cookies are not
 //!   `Secure`: browsers other than Chromium and Firefox, curl and HTTP
 //!   client libraries do not send `Secure` cookies over `http://`. Behind an
@@ -32,6 +33,7 @@ mod errors;
 mod handlers;
 mod options;
 mod pages;
+mod signed_in;
 mod users;
 
 use std::collections::HashMap;
@@ -47,7 +49,8 @@ use sealed_session::csrf::axum::CsrfLayer;
 use sealed_session::{CookieStore, Keyring};
 
 use handlers::{
-    add_note, clear_notes, index, login, login_page, logout, register, register_page, whoami,
+    add_note, clear_notes, index, login, login_page, logout, register, register_page,
+    sign_out_everywhere, whoami,
 };
 use options::Config;
 use users::Users;
@@ -68,7 +71,16 @@ async fn main() -> Result<(), BoxError> {
     let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
     let primary = keyring.primary_id();
     let key_count = keyring.len();
-    let mut builder = CookieStore::builder("session", keyring).with_secure(config.secure_cookies);
+    // With `Secure` cookies the name takes the `__Host-` prefix, which keeps
+    // sibling subdomains and plain-HTTP pages from setting a cookie of that
+    // name (SECURITY.md, "Cookie injection"); it requires `Secure`, so the
+    // plain-HTTP default keeps a plain name.
+    let name = if config.secure_cookies {
+        "__Host-session"
+    } else {
+        "session"
+    };
+    let mut builder = CookieStore::builder(name, keyring).with_secure(config.secure_cookies);
     if let Some(budget) = config.cookie_budget {
         builder = builder.with_size_limit(budget);
     }
@@ -78,6 +90,7 @@ async fn main() -> Result<(), BoxError> {
         users: Users {
             file: config.users_file.clone(),
             memory: Mutex::new(HashMap::new()),
+            signed_out: Mutex::new(HashMap::new()),
         },
         instance: config.instance.clone(),
         budget: store.size_limit(),
@@ -89,6 +102,7 @@ async fn main() -> Result<(), BoxError> {
         .route("/register", get(register_page).post(register))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .route("/sign-out-everywhere", post(sign_out_everywhere))
         .route("/notes", post(add_note))
         .route("/notes/clear", post(clear_notes))
         .route("/whoami", get(whoami))

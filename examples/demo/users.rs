@@ -4,18 +4,24 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
 use crate::BoxError;
 
-/// Registered users: name -> argon2 PHC string. In memory, or in a file of
-/// `name<TAB>hash` lines that several instances share (appends only).
+/// Registered users: name -> argon2 PHC string, and each user's latest
+/// "sign out of all devices" (Unix seconds). In memory, or in a file that
+/// several instances share (appends only) of `name<TAB>hash` lines and
+/// `!signed-out<TAB>name<TAB>seconds` lines (`!` is not allowed in a name).
 pub(crate) struct Users {
     pub(crate) file: Option<PathBuf>,
     pub(crate) memory: Mutex<HashMap<String, String>>,
+    pub(crate) signed_out: Mutex<HashMap<String, u64>>,
 }
+
+const SIGNED_OUT: &str = "!signed-out";
 
 impl Users {
     pub(crate) fn lookup(&self, name: &str) -> Result<Option<String>, BoxError> {
@@ -40,6 +46,55 @@ impl Users {
                 .get(name)
                 .cloned()),
         }
+    }
+
+    /// When `name` last signed out of all devices, if ever.
+    pub(crate) fn signed_out_at(&self, name: &str) -> Result<Option<SystemTime>, BoxError> {
+        let secs = match &self.file {
+            Some(path) => {
+                let text = match std::fs::read_to_string(path) {
+                    Ok(text) => text,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                    Err(e) => return Err(e.into()),
+                };
+                text.lines()
+                    .filter_map(|line| {
+                        let mut fields = line.split('\t');
+                        let (kind, user, secs) = (fields.next()?, fields.next()?, fields.next()?);
+                        (kind == SIGNED_OUT && user == name).then(|| secs.parse::<u64>().ok())?
+                    })
+                    .max()
+            }
+            None => self
+                .signed_out
+                .lock()
+                .map_err(|_| "user table lock poisoned")?
+                .get(name)
+                .copied(),
+        };
+        Ok(secs.map(|s| UNIX_EPOCH + Duration::from_secs(s)))
+    }
+
+    /// Records that `name` signed out of all devices now: every session of
+    /// theirs issued before this second is refused from now on.
+    pub(crate) fn sign_out_everywhere(&self, name: &str) -> Result<(), BoxError> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+        match &self.file {
+            Some(path) => {
+                let mut file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)?;
+                file.write_all(format!("{SIGNED_OUT}\t{name}\t{now}\n").as_bytes())?;
+            }
+            None => {
+                self.signed_out
+                    .lock()
+                    .map_err(|_| "user table lock poisoned")?
+                    .insert(name.to_owned(), now);
+            }
+        }
+        Ok(())
     }
 
     /// Adds a user; `false` if the name is taken.
