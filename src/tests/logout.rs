@@ -46,14 +46,19 @@ fn opens(store: &CookieStore, header: &str, now: u64) -> Result<Session, LoadErr
     }
 }
 
-/// The last second (after `T0`) at which a copy taken at login still opens.
+/// The last second (after `T0`, within 500 days) at which a copy taken at
+/// login still opens.
 fn replay_window(store: &CookieStore, header: &str, keep_alive: bool) -> u64 {
+    replay_window_within(store, header, keep_alive, 500 * DAY)
+}
+
+fn replay_window_within(store: &CookieStore, header: &str, keep_alive: bool, horizon: u64) -> u64 {
     // The copy's owner may keep using it: each use renews the idle deadline
     // when it is half spent, and the renewed cookie is what they send next.
     let mut header = header.to_owned();
     let mut last = 0;
     let mut now = T0;
-    while now < T0 + 500 * DAY {
+    while now < T0 + horizon {
         now += 5 * MIN;
         match store.load_at([header.as_str()], now) {
             s if s.load_error().is_none() && !s.is_new() => {
@@ -122,6 +127,20 @@ fn replay_window_of_each_configuration() {
     assert!((30 * MIN..=32 * MIN).contains(&unused), "{unused}");
     let used = replay_window(&store, &copy, true);
     assert!((30 * DAY..=30 * DAY + MIN).contains(&used), "{used}");
+
+    // Rolling renewal: a copy kept in use has no bound (here: still open
+    // at the end of three days, six times the max-age).
+    let rolling = builder()
+        .with_max_age(Duration::from_secs(12 * HOUR))
+        .with_idle_timeout(Duration::from_secs(30 * MIN))
+        .with_rolling(true)
+        .build()
+        .unwrap();
+    let (_, copy) = logged_in(&rolling, "alice", T0);
+    let used = replay_window_within(&rolling, &copy, true, 3 * DAY);
+    assert!(used >= 3 * DAY - 5 * MIN, "{used}");
+    let unused = replay_window(&rolling, &copy, false);
+    assert!((30 * MIN..=32 * MIN).contains(&unused), "{unused}");
 }
 
 #[test]
