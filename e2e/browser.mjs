@@ -64,7 +64,7 @@ async function expectChunks(count, when) {
     assert.equal(c.path, '/', `${c.name} Path ${when}`);
     assert.equal(c.domain, base.hostname, `${c.name} host-only ${when}`);
     // The demo speaks plain HTTP, so its cookies are not Secure (see
-    // examples/demo.rs); every chunk has a Max-Age, i.e. an expiry.
+    // examples/demo/); every chunk has a Max-Age, i.e. an expiry.
     assert.equal(c.secure, false, `${c.name} Secure ${when}`);
     assert.ok(c.expires > Date.now() / 1000, `${c.name} expires ${when}`);
   }
@@ -166,6 +166,57 @@ try {
     maxRedirects: 0,
   });
   assert.equal(forged.status(), 403);
+  assert.match(await forged.text(), /id="csrf-reason">missing-token</);
+
+  // Every form carries a masked token, different on every render.
+  const tokens = await page.locator('input[name=csrf_token]').evaluateAll((els) => els.map((e) => e.value));
+  assert.ok(tokens.length >= 3, `token fields on the page: ${tokens.length}`);
+  assert.ok(tokens.every((t) => /^[A-Za-z0-9_-]{86}$/.test(t)), 'tokens are 86 base64url characters');
+  await page.reload();
+  const reloaded = await page.locator('input[name=csrf_token]').first().inputValue();
+  assert.ok(!tokens.includes(reloaded), 'a new mask per render');
+
+  // A script of the page's own origin sends the token in the header.
+  const scripted = await page.evaluate(async () => {
+    const token = document.querySelector('input[name=csrf_token]').value;
+    const res = await fetch('/notes', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': token },
+      body: 'note=from+fetch',
+      redirect: 'manual',
+    });
+    return res.type === 'opaqueredirect' ? 303 : res.status;
+  });
+  assert.equal(scripted, 303, 'fetch with the header token');
+  await page.reload();
+  assert.equal(await page.locator('ol.notes li').count(), 1);
+  const leaked = await page.locator('input[name=csrf_token]').first().inputValue();
+
+  // A form on another site posting to the demo, even with a valid (leaked)
+  // token, is refused: Chromium says where it comes from.
+  if (secureBase) {
+    await page.goto(new URL('/login', secureBase).href);
+    await page.evaluate(
+      ([action, token]) => {
+        const form = document.createElement('form');
+        form.method = 'post';
+        form.action = action;
+        form.id = 'attack';
+        form.innerHTML = `<input name="note" value="cross-site"><input name="csrf_token" value="${token}">`;
+        document.body.append(form);
+      },
+      [new URL('/notes', base).href, leaked],
+    );
+    const [attack] = await Promise.all([
+      page.waitForNavigation(),
+      page.evaluate(() => document.getElementById('attack').submit()),
+    ]);
+    assert.equal(attack.status(), 403, 'cross-site form post');
+    assert.equal(await text('#csrf-reason'), 'cross-site');
+    await page.goto(new URL('/', base).href);
+    assert.equal(await page.locator('ol.notes li').count(), 1, 'the cross-site post added nothing');
+    log('cross-site form with a leaked token: 403 cross-site');
+  }
 
   // Logout: the session's cookies go away.
   await submit('text=Log out');
@@ -195,7 +246,8 @@ try {
     assert.equal(await text('h1'), 'Hello, bob');
     const cookies = await context.cookies(secureBase.href);
     assert.deepEqual(cookies.map((c) => [c.name, c.secure, c.httpOnly, c.sameSite]), [
-      [COOKIE, true, true, 'Lax'],
+      // `--secure-cookies` also names the cookie `__Host-session`.
+      [`__Host-${COOKIE}`, true, true, 'Lax'],
     ]);
     log(`--secure-cookies on ${secureBase.host}: Secure cookie kept and sent over http`);
   }

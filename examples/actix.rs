@@ -2,14 +2,17 @@
 //! the same `CookieStore` as the axum demo.
 //!
 //! ```sh
-//! cargo run --example actix --features actix            # http://127.0.0.1:8080/
+//! cargo run --example actix --features actix            # http://localhost:8080/
 //! PORT=0 SESSION_KEYS="$(cargo run -q --features cli -- keygen)" cargo run --example actix --features actix
 //! ```
 //!
 //! `SESSION_KEYS` holds the key configuration (newest first); when unset a
 //! fresh development key is generated and sessions do not survive a
-//! restart. The cookie is not `Secure` here because the example serves
-//! plain HTTP on loopback; keep the default (`Secure`) in production.
+//! restart. The cookie is `__Host-session` with the default `Secure`, as in
+//! production: browsers keep such cookies over plain HTTP on
+//! `http://localhost` (a secure context), so open that address, not an IP
+//! or a LAN name (there, build the store with `with_secure(false)` and a
+//! plain name for development).
 
 use std::net::TcpListener;
 
@@ -87,9 +90,7 @@ fn store() -> Result<CookieStore, BoxError> {
         }
     };
     let keyring = Keyring::from_config(&config)?;
-    Ok(CookieStore::builder("session", keyring)
-        .with_secure(false) // plain HTTP on loopback only
-        .build()?)
+    Ok(CookieStore::builder("__Host-session", keyring).build()?)
 }
 
 #[actix_web::main]
@@ -100,7 +101,10 @@ async fn main() -> Result<(), BoxError> {
         Err(_) => 8080,
     };
     let listener = TcpListener::bind(("127.0.0.1", port))?;
-    println!("listening on http://{}/", listener.local_addr()?);
+    println!(
+        "listening on http://localhost:{}/",
+        listener.local_addr()?.port()
+    );
     HttpServer::new(move || {
         App::new()
             .wrap(SessionMiddleware::new(store.clone()))

@@ -4,11 +4,15 @@
 #![warn(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "csrf")]
+#[cfg_attr(docsrs, doc(cfg(feature = "csrf")))]
+pub mod csrf;
 mod envelope;
 mod error;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod integrations;
 mod keyring;
+mod keyring_env;
 mod observe;
 mod payload;
 mod rng;
@@ -37,5 +41,6 @@ pub use observe::StoreStats;
 pub use session::{DEFAULT_FLASH_BUCKET, Session, SessionId, ValueError};
 pub use store::{
     CookieStore, CookieStoreBuilder, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_SIZE_LIMIT,
-    HeaderUpdate, MAX_CLOCK_SKEW, MAX_COOKIE_LEN, MIN_SIZE_LIMIT, SameSite, SaveError, StoreError,
+    HeaderUpdate, MAX_CLOCK_SKEW, MAX_COOKIE_LEN, MIN_SIZE_LIMIT, PrepareError, ResponseSession,
+    SameSite, SaveError, StoreError,
 };

@@ -573,8 +573,15 @@ impl Session {
     }
 
     /// Gives the session a new random id, keeping its data and options
-    /// (beego's `SessionRegenerateID`). Call it at login and privilege
-    /// changes, against session fixation.
+    /// (beego's `SessionRegenerateID`), and returns the old id. Use it at
+    /// privilege changes within one login; at login itself use
+    /// [`Session::begin_login`], which also drops what the session carried
+    /// before (an attacker may have planted it).
+    ///
+    /// Copies of the cookie taken before the call keep opening, under the
+    /// old id, until they expire: deny the returned id
+    /// ([`with_revocation_check`](crate::CookieStoreBuilder::with_revocation_check))
+    /// to refuse them.
     ///
     /// ```
     /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
@@ -582,12 +589,14 @@ impl Session {
     /// let mut session = store.load(None::<&str>);
     /// session.insert("user", "alice")?;
     /// let before = session.id();
-    /// session.regenerate_id();
+    /// let old = session.regenerate_id();
+    /// assert_eq!(old, before);
     /// assert_ne!(session.id(), before);
     /// assert_eq!(session.get::<String>("user")?.as_deref(), Some("alice"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn regenerate_id(&mut self) {
+    pub fn regenerate_id(&mut self) -> SessionId {
+        let old = self.id();
         let mut id = [0u8; 16];
         if crate::rng::fill(&mut id).is_ok() {
             self.payload.id = id;
@@ -598,26 +607,35 @@ impl Session {
             self.payload.id = [0; 16];
         }
         self.touch();
+        old
     }
 
     /// Empties the session and makes the next save delete every cookie of it
-    /// (beego's `DestroySession`). Values inserted afterwards start a new
-    /// session with a new id.
+    /// (beego's `DestroySession`); returns the id it had. Values inserted
+    /// afterwards start a new session with a new id and fresh lifetimes.
+    ///
+    /// It ends the session in this browser only: a copy of the cookie
+    /// taken earlier keeps opening until it expires (README "Logging
+    /// out"). To refuse copies, deny the returned id in
+    /// [`with_revocation_check`](crate::CookieStoreBuilder::with_revocation_check)
+    /// (`session.id()` afterwards is already the new id).
     ///
     /// ```
     /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("user", "alice")?;
-    /// session.destroy();
+    /// let before = session.id();
+    /// assert_eq!(session.destroy(), before);
     /// assert!(session.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn destroy(&mut self) {
+    pub fn destroy(&mut self) -> SessionId {
         self.payload.clear();
         self.payload.max_age = None;
-        self.regenerate_id();
+        let old = self.regenerate_id();
         self.destroyed = true;
+        old
     }
 
     /// Overrides the store's max-age for this session (hertz's
@@ -789,5 +807,87 @@ impl Session {
 
     fn touch(&mut self) {
         self.modified = true;
+    }
+
+    /// Starts a logged-in session in place of this one, for a login (or
+    /// any change of who the session belongs to); returns the old id.
+    ///
+    /// The session keeps only the values under `keep` (a key that is not
+    /// there is skipped); every other value, every flash and a per-session
+    /// max-age are dropped. It gets a new random id, and the next save
+    /// seals it with fresh lifetimes: issued now, expiring one store
+    /// max-age from now (call [`Session::set_max_age`] afterwards for
+    /// "remember me"). The caller then inserts the user.
+    ///
+    /// Why not [`Session::regenerate_id`] alone: a session that existed
+    /// before login may be an attacker's (a cookie set by a sibling
+    /// subdomain or over plain HTTP opens as the victim's when the victim
+    /// has none, SECURITY.md "Cookie injection"), and everything in it
+    /// would survive into the victim's account: a redirect target, an
+    /// OAuth `state`, a 400-day max-age. Its `issued_at` would also predate
+    /// the login, so a "sign out of all devices" done between the visit
+    /// and the login would end the new login at once. Keep only what the
+    /// login flow needs and validates anyway (e.g. a `return_to` path it
+    /// checks is local).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
+    /// let mut session = store.load(None::<&str>);
+    /// session.insert("return_to", "/account")?;
+    /// session.insert("oauth_state", "planted")?;
+    /// session.add_flash("planted")?;
+    /// session.set_max_age(Duration::from_secs(400 * 24 * 3600));
+    /// let before = session.id();
+    ///
+    /// assert_eq!(session.begin_login(&["return_to"]), before);
+    /// session.insert("user", "alice")?;
+    /// assert_ne!(session.id(), before);
+    /// assert_eq!(session.keys().collect::<Vec<_>>(), ["return_to", "user"]);
+    /// assert!(session.flashes::<String>()?.is_empty());
+    /// let cookies = store.save(&mut session)?;
+    /// assert!(cookies[0].contains("Max-Age=1209600")); // the store's 14 days
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn begin_login(&mut self, keep: &[&str]) -> SessionId {
+        // Copied out at their exact length before `destroy` wipes the opened
+        // buffer they may lie in; each copy becomes the stored value as it is.
+        let kept: Vec<(&str, Vec<u8>)> = keep
+            .iter()
+            .filter_map(|&key| {
+                let value = self.payload.remove(key)?;
+                Some((key, self.payload.bytes(&value).to_vec()))
+            })
+            .collect();
+        let old = self.destroy();
+        for (key, bytes) in kept {
+            self.payload.insert(key, bytes);
+        }
+        old
+    }
+
+    /// Whether the session was issued before `cutoff`, compared in whole
+    /// seconds as `issued_at` is sealed: the test of "sign out of all
+    /// devices", with `cutoff` the user's sign-out time. A session issued
+    /// in the same second as `cutoff` is not before it, so a login right
+    /// after signing out everywhere keeps working.
+    ///
+    /// The instances' clocks must agree: a session stamped by a clock
+    /// running ahead of the one that took `cutoff` looks younger than it
+    /// is. Keep them synchronised (NTP), as the lifetimes need anyway.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
+    /// let session = store.load(None::<&str>);
+    /// assert!(session.issued_before(SystemTime::now() + Duration::from_secs(2)));
+    /// assert!(!session.issued_before(session.issued_at()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn issued_before(&self, cutoff: SystemTime) -> bool {
+        self.payload.issued_at < unix_secs(cutoff)
     }
 }

@@ -1,6 +1,8 @@
 //! Browser end to end: the demo driven by Debian's headless Chromium
 //! through playwright-core (`e2e/browser.mjs`). `.ci/test` installs
-//! chromium and runs `npm ci` in `e2e/` when they are missing.
+//! chromium and runs `npm ci` in `e2e/` when they are missing. The forms
+//! post their CSRF tokens; a script sends one in the header; a form on
+//! another site, even with a valid token, is refused.
 
 // Test code: a failed expectation is a panic with a message.
 #![allow(

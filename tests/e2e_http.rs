@@ -53,7 +53,7 @@ fn register_login_flash_notes_budget_and_logout() {
         &[
             ("username", "alice"),
             ("password", "wrong password"),
-            ("csrf", &login_page.csrf()),
+            ("csrf_token", &login_page.csrf()),
         ],
     );
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
@@ -131,7 +131,7 @@ fn register_login_flash_notes_budget_and_logout() {
 
     // Logout deletes every chunk cookie; the flash comes in a fresh session.
     let csrf = index.csrf();
-    let logout = client.post("/logout", &[("csrf", &csrf)]);
+    let logout = client.post("/logout", &[("csrf_token", &csrf)]);
     assert_eq!(logout.status, StatusCode::SEE_OTHER, "{}", logout.body);
     assert_eq!(logout.location.as_deref(), Some("/login"));
     assert!(
@@ -176,15 +176,18 @@ fn posts_without_a_valid_csrf_token_are_rejected() {
     let forged = "A".repeat(good.len());
     for (what, form) in [
         ("no token", vec![("note", "forged")]),
-        ("empty token", vec![("note", "forged"), ("csrf", "")]),
-        ("forged token", vec![("note", "forged"), ("csrf", &forged)]),
+        ("empty token", vec![("note", "forged"), ("csrf_token", "")]),
+        (
+            "forged token",
+            vec![("note", "forged"), ("csrf_token", &forged)],
+        ),
         (
             "flipped token",
-            vec![("note", "forged"), ("csrf", &flipped)],
+            vec![("note", "forged"), ("csrf_token", &flipped)],
         ),
         (
             "another session's token",
-            vec![("note", "forged"), ("csrf", &other_token)],
+            vec![("note", "forged"), ("csrf_token", &other_token)],
         ),
     ] {
         let page = client.post("/notes", &form);
@@ -196,20 +199,108 @@ fn posts_without_a_valid_csrf_token_are_rejected() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let page = other.post("/login", &[("username", "bob"), ("password", PASSWORD)]);
     assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(
+        page.body.contains("id=\"csrf-reason\">missing-token<"),
+        "{}",
+        page.body
+    );
+
+    // A valid token does not help a request from another origin, nor a
+    // JSON body (the token must then come in the header).
+    let form = format!("note=cross&csrf_token={good}");
+    let form_type = "application/x-www-form-urlencoded";
+    for (what, headers, content_type, body, reason) in [
+        (
+            "foreign Origin",
+            vec![("origin", "http://evil.example")],
+            form_type,
+            form.clone(),
+            "cross-origin",
+        ),
+        (
+            "Sec-Fetch-Site cross-site",
+            vec![("sec-fetch-site", "cross-site")],
+            form_type,
+            form.clone(),
+            "cross-site",
+        ),
+        (
+            "JSON, token in the body",
+            vec![],
+            "application/json",
+            format!("{{\"csrf_token\":\"{good}\"}}"),
+            "missing-token",
+        ),
+        (
+            "form, foreign token in the header",
+            vec![("x-csrf-token", other_token.as_str())],
+            form_type,
+            form.clone(),
+            "wrong-token",
+        ),
+    ] {
+        let page = client.post_raw("/notes", &headers, content_type, &body);
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{what}: {}", page.body);
+        assert!(
+            page.set_cookies.is_empty(),
+            "{what}: {:?}",
+            page.set_cookies
+        );
+        assert!(
+            page.body.contains(&format!("id=\"csrf-reason\">{reason}<")),
+            "{what}: {}",
+            page.body
+        );
+    }
+    // The page's own origin and the header token pass.
+    let own = demo.url.as_str().trim_end_matches('/').to_owned();
+    let page = client.post_raw("/notes", &[("origin", own.as_str())], form_type, &form);
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = client.post_raw(
+        "/notes",
+        &[("x-csrf-token", good.as_str())],
+        form_type,
+        "note=header",
+    );
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 
     let me = client.whoami();
     assert_eq!(me["user"], "bob");
-    assert_eq!(me["notes"], 1);
+    assert_eq!(me["notes"], 3);
 
     // Masking: two pages carry different tokens, and both verify.
     let a = client.get("/").csrf();
     let b = client.get("/").csrf();
     assert_ne!(a, b);
     for token in [a, b] {
-        let page = client.post("/notes", &[("note", "masked"), ("csrf", &token)]);
+        let page = client.post("/notes", &[("note", "masked"), ("csrf_token", &token)]);
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     }
-    assert_eq!(client.whoami()["notes"], 3);
+    assert_eq!(client.whoami()["notes"], 5);
+
+    // A token rendered before a login is stale after it (regenerate_id
+    // retires the secret), even for the same user.
+    let logout = client.post("/logout", &[("csrf_token", &client.get("/").csrf())]);
+    assert_eq!(logout.status, StatusCode::SEE_OTHER);
+    let before_login = client.get("/login").csrf();
+    client.login("bob", PASSWORD);
+    let page = client.post(
+        "/notes",
+        &[("note", "stale"), ("csrf_token", &before_login)],
+    );
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    // The index page after the login made the new id's secret.
+    assert!(
+        page.body.contains("id=\"csrf-reason\">wrong-token<"),
+        "{}",
+        page.body
+    );
+    assert!(page.set_cookies.is_empty());
+    let me = client.whoami();
+    assert_eq!(
+        (me["user"].as_str(), me["notes"].as_u64()),
+        (Some("bob"), Some(0))
+    );
 }
 
 #[test]

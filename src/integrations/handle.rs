@@ -121,7 +121,7 @@ impl Session {
     }
 
     /// Runs `f` on the loaded session; `touch` marks a possible change.
-    fn access<R>(&self, touch: bool, f: impl FnOnce(&mut crate::Session) -> R) -> R {
+    pub(super) fn access<R>(&self, touch: bool, f: impl FnOnce(&mut crate::Session) -> R) -> R {
         let mut state = self.lock();
         if touch {
             state.touches = state.touches.wrapping_add(1);
@@ -205,7 +205,7 @@ impl Session {
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
     /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
     /// fn log_in(session: &Session, user: &str) -> Result<(), sealed_session::ValueError> {
-    ///     session.regenerate_id();
+    ///     session.begin_login(&[]);
     ///     session.insert("user", user)
     /// }
     /// ```
@@ -385,8 +385,9 @@ impl Session {
         self.access(true, |s| s.flashes_from(bucket))
     }
 
-    /// Gives the session a new random id, keeping its data (see
-    /// [`crate::Session::regenerate_id`]). Call it at login.
+    /// Gives the session a new random id, keeping its data, and returns the
+    /// old one (see [`crate::Session::regenerate_id`]). At login use
+    /// [`Session::begin_login`] instead.
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
@@ -397,11 +398,12 @@ impl Session {
     ///     assert_ne!(session.id(), before);
     /// }
     /// ```
-    pub fn regenerate_id(&self) {
-        self.access(true, crate::Session::regenerate_id);
+    pub fn regenerate_id(&self) -> SessionId {
+        self.access(true, crate::Session::regenerate_id)
     }
 
-    /// Empties the session; the response deletes every cookie of it (see
+    /// Empties the session; the response deletes every cookie of it.
+    /// Returns the old id: copies of the cookie keep it (see
     /// [`crate::Session::destroy`]).
     ///
     /// ```
@@ -411,8 +413,8 @@ impl Session {
     ///     session.destroy();
     /// }
     /// ```
-    pub fn destroy(&self) {
-        self.access(true, crate::Session::destroy);
+    pub fn destroy(&self) -> SessionId {
+        self.access(true, crate::Session::destroy)
     }
 
     /// Overrides the store's max-age for this session, e.g. for "remember

@@ -6,7 +6,8 @@
 
 //!
 //! [`handle`] is the request-scoped [`Session`]/[`Sessions`] handle (lazy
-//! load, response-time save); [`response`] turns what the sessions emit
+//! load, response-time save), [`login`] its login and sign-out-everywhere
+//! methods; [`response`] turns what the sessions emit
 //! into response header operations; this file creates the handles for a
 //! request and finishes them.
 
@@ -21,7 +22,14 @@ pub mod actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+#[cfg(feature = "csrf")]
+mod csrf;
+#[cfg(all(feature = "csrf", feature = "actix"))]
+pub mod csrf_actix;
+#[cfg(all(feature = "csrf", feature = "axum"))]
+pub mod csrf_axum;
 mod handle;
+mod login;
 mod response;
 
 pub(crate) use handle::Emit;
@@ -109,6 +117,13 @@ pub(crate) fn log_value_error(error: &ValueError) {
     // The message names the key and the Rust type, never the value.
     #[cfg(feature = "tracing")]
     tracing::error!(%error, "sealed-session: a session value could not be read or stored; answering 500");
+}
+
+#[cfg(feature = "csrf")]
+#[allow(unused_variables)] // without the `tracing` feature nothing is logged
+pub(crate) fn log_token_error(error: &crate::csrf::TokenError) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(%error, "sealed-session: no CSRF token could be made; answering 500");
 }
 
 #[cfg(test)]

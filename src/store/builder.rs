@@ -14,7 +14,7 @@ use super::{
 use crate::envelope::Envelope;
 use crate::keyring::Keyring;
 use crate::observe::Counters;
-use crate::session::{SessionId, unix_secs};
+use crate::session::{Session, unix_secs};
 
 /// Builds a [`CookieStore`]; every option has a secure default and the
 /// combination is checked by [`CookieStoreBuilder::build`].
@@ -63,9 +63,9 @@ pub(super) struct Options {
     pub(super) revocation: Option<RevocationCheck>,
 }
 
-/// The application's "is this session id revoked?" hook.
+/// The application's "is this session revoked?" hook.
 #[derive(Clone)]
-pub(super) struct RevocationCheck(pub(super) Arc<dyn Fn(SessionId) -> bool + Send + Sync>);
+pub(super) struct RevocationCheck(pub(super) Arc<dyn Fn(&Session) -> bool + Send + Sync>);
 
 impl fmt::Debug for RevocationCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -367,43 +367,75 @@ impl CookieStoreBuilder {
         self
     }
 
-    /// Asks the application whether a session is revoked: `is_revoked(id)`
+    /// Asks the application whether a session is revoked: `is_revoked(&session)`
     /// runs each time a cookie opens (after authentication and the lifetime
-    /// checks); `true` makes the load [`LoadError::Invalid`](crate::LoadError::Invalid) and the session
-    /// fresh. For applications that keep their own denylist, e.g. "log out
-    /// everywhere" or a compromised account; [`Session::id`](crate::Session::id) is the id to list
-    /// (it changes on [`Session::regenerate_id`](crate::Session::regenerate_id)).
+    /// checks); `true` makes the load [`LoadError::Invalid`](crate::LoadError::Invalid)
+    /// and the session fresh. The hook sees the authenticated session, read
+    /// only: its [`id`](crate::Session::id), its
+    /// [`issued_at`](crate::Session::issued_at) and its values
+    /// ([`get`](crate::Session::get)), so it can refuse by id (a denylist),
+    /// by user and time ("sign out of all devices": the user's sign-out
+    /// time after the session's `issued_at`), or by anything stored.
+    ///
+    /// Which id to list: [`Session::destroy`](crate::Session::destroy),
+    /// [`Session::regenerate_id`](crate::Session::regenerate_id) and
+    /// [`Session::begin_login`](crate::Session::begin_login) return the id
+    /// the session had before. Copies of the cookie taken before the call
+    /// (another device, a stolen cookie) keep that old id, so list the
+    /// returned id, not `session.id()` afterwards.
     ///
     /// Cost: one call per request that carries a session, on the request
     /// path inside [`CookieStore::load`]: keep it fast and non-blocking (an
-    /// in-memory set refreshed in the background, not a network round
-    /// trip). An entry is needed only until that session's expiry (at most
-    /// one max-age after it was listed), so the denylist stays bounded. It is
-    /// the one piece of server-side state this crate otherwise avoids. A
+    /// in-memory map refreshed in the background, not a network round
+    /// trip; for a check against a database, see README "Sign out of all
+    /// devices", which runs it in the application's own async extractor).
+    /// A denylist entry is needed only until that session's expiry (at
+    /// most one max-age after it was listed), so the list stays bounded. It
+    /// is the one piece of server-side state this crate otherwise avoids. A
     /// panic in the hook propagates to the caller of `load`.
     ///
     /// ```
-    /// use std::collections::HashSet;
+    /// use std::collections::{HashMap, HashSet};
     /// use std::sync::{Arc, RwLock};
+    /// use std::time::SystemTime;
     /// use sealed_session::{CookieStore, Keyring, LoadError, SessionId};
     ///
     /// let denylist: Arc<RwLock<HashSet<SessionId>>> = Arc::default();
+    /// let signed_out: Arc<RwLock<HashMap<String, SystemTime>>> = Arc::default();
     /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
-    /// let list = Arc::clone(&denylist);
+    /// let (ids, users) = (Arc::clone(&denylist), Arc::clone(&signed_out));
     /// let store = CookieStore::builder("s", keyring)
-    ///     .with_revocation_check(move |id| list.read().is_ok_and(|set| set.contains(&id)))
+    ///     .with_revocation_check(move |session| {
+    ///         let denied = ids.read().is_ok_and(|set| set.contains(&session.id()));
+    ///         let user: Option<String> = session.get("user").ok().flatten();
+    ///         let stale = user.is_some_and(|user| {
+    ///             users.read().is_ok_and(|map| {
+    ///                 map.get(&user).is_some_and(|&at| session.issued_before(at))
+    ///             })
+    ///         });
+    ///         denied || stale
+    ///     })
     ///     .build()?;
     ///
     /// let mut session = store.load(None::<&str>);
     /// session.insert("user", "alice")?;
     /// let cookie = store.save(&mut session)?[0].split(';').next().unwrap().to_owned();
-    /// denylist.write().unwrap().insert(session.id());
+    /// assert_eq!(store.load(Some(cookie.as_str())).load_error(), None);
+    ///
+    /// // Logging out denies the id the copies carry: the one `destroy` returns.
+    /// denylist.write().unwrap().insert(session.destroy());
+    /// assert_eq!(store.load(Some(cookie.as_str())).load_error(), Some(LoadError::Invalid));
+    /// denylist.write().unwrap().clear();
+    ///
+    /// // "Sign out of all devices": every session of alice's issued before now.
+    /// let later = SystemTime::now() + std::time::Duration::from_secs(1);
+    /// signed_out.write().unwrap().insert("alice".to_owned(), later);
     /// assert_eq!(store.load(Some(cookie.as_str())).load_error(), Some(LoadError::Invalid));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_revocation_check(
         mut self,
-        is_revoked: impl Fn(SessionId) -> bool + Send + Sync + 'static,
+        is_revoked: impl Fn(&Session) -> bool + Send + Sync + 'static,
     ) -> Self {
         self.options.revocation = Some(RevocationCheck(Arc::new(is_revoked)));
         self

@@ -119,13 +119,13 @@ impl CookieStore {
             return Err(LoadError::Expired);
         }
         if let Some(check) = &o.revocation
-            && (check.0)(session.id())
+            && (check.0)(&session)
         {
             bump(&self.inner.counters.revoked);
             event!(
                 debug,
                 cookie = self.name(),
-                "session id revoked by the application"
+                "session revoked by the application"
             );
             return Err(LoadError::Invalid);
         }

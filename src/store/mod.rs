@@ -17,12 +17,14 @@ mod header;
 mod load;
 mod names;
 mod save;
+mod testing;
 
 pub use attributes::SameSite;
 pub use builder::CookieStoreBuilder;
 pub use errors::{SaveError, StoreError};
 pub use header::HeaderUpdate;
 pub(crate) use names::names_collide;
+pub use testing::{PrepareError, ResponseSession};
 
 use std::fmt;
 use std::sync::Arc;
@@ -190,10 +192,24 @@ impl CookieStore {
 
     /// A builder for cookie `name`, to set options before [`CookieStoreBuilder::build`].
     ///
+    /// # Security
+    ///
+    /// Name the cookie `__Host-...` (e.g. `__Host-session`). Browsers accept
+    /// a `__Host-` cookie only from the host itself, over HTTPS, with
+    /// `Path=/` and no `Domain`, so a sibling subdomain or a plain-HTTP page
+    /// cannot set one beside the user's. With any other name they can: the
+    /// store then refuses both sessions (an attacker's own session must
+    /// never become the user's) and the user is logged out while the
+    /// injected cookie lasts (SECURITY.md, "Cookie injection"). `build`
+    /// checks the prefix's rules. Browsers keep `__Host-` cookies on
+    /// `http://localhost` too, so development needs no other name; on other
+    /// plain-HTTP origins use `with_secure(false)` and a plain name, in
+    /// development only.
+    ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::builder("s", keyring).with_secure(false).build()?;
-    /// # let _ = store;
+    /// let store = sealed_session::CookieStore::builder("__Host-session", keyring).build()?;
+    /// assert!(store.save(&mut store.load(None::<&str>))?.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn builder(

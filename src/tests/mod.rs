@@ -3,6 +3,7 @@
 
 mod jar;
 mod lazy;
+mod logout;
 mod properties;
 mod rotation;
 mod scenarios;

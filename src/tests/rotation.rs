@@ -238,9 +238,9 @@ fn revocation_check_is_asked_only_for_authentic_sessions() {
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&calls);
     let checked = CookieStore::builder("sid", Keyring::from_config(&a).unwrap())
-        .with_revocation_check(move |id| {
+        .with_revocation_check(move |session| {
             counted.fetch_add(1, Ordering::SeqCst);
-            id == revoked
+            session.id() == revoked
         })
         .build()
         .unwrap();

@@ -155,7 +155,9 @@ fn destroy_deletes_every_cookie_and_a_later_insert_starts_a_new_session() {
     let mut jar = Jar::new();
     let first = logged_in(&store, &mut jar, T0);
 
-    let (session, lines) = request(&store, &mut jar, T0 + 10, Session::destroy);
+    let (session, lines) = request(&store, &mut jar, T0 + 10, |s| {
+        s.destroy();
+    });
     assert_eq!(deleted(&lines), ["session", "session.1"]);
     assert!(written(&lines).is_empty());
     assert_ne!(session.id(), first.id());
@@ -678,7 +680,9 @@ fn regenerate_id_on_an_unchanged_session_is_saved() {
     let store = store("session");
     let mut jar = Jar::new();
     let before = logged_in(&store, &mut jar, T0);
-    let (after, lines) = request(&store, &mut jar, T0 + 1, Session::regenerate_id);
+    let (after, lines) = request(&store, &mut jar, T0 + 1, |s| {
+        s.regenerate_id();
+    });
     assert_eq!(written(&lines).len(), 1);
     assert_eq!(store.load_at([jar.header()], T0 + 2).id(), after.id());
     assert_ne!(after.id(), before.id());

@@ -246,7 +246,7 @@ impl Page {
 
     /// The first CSRF token on the page.
     pub fn csrf(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
+        let marker = "name=\"csrf_token\" value=\"";
         let start = self
             .body
             .find(marker)
@@ -300,6 +300,29 @@ impl Client {
         Page::read(response)
     }
 
+    /// A POST with extra request headers and a raw body of `content_type`.
+    pub fn post_raw(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        content_type: &str,
+        body: &str,
+    ) -> Page {
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Page::read(
+            request
+                .send()
+                .unwrap_or_else(|e| panic!("POST {path}: {e}")),
+        )
+    }
+
     /// Follows a 303 from `page` with a GET.
     pub fn follow(&self, page: &Page) -> Page {
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{page:?}");
@@ -347,7 +370,7 @@ impl Client {
             &[
                 ("username", user),
                 ("password", password),
-                ("csrf", &form.csrf()),
+                ("csrf_token", &form.csrf()),
             ],
         );
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
@@ -363,7 +386,7 @@ impl Client {
             &[
                 ("username", user),
                 ("password", password),
-                ("csrf", &form.csrf()),
+                ("csrf_token", &form.csrf()),
             ],
         );
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
@@ -375,7 +398,7 @@ impl Client {
     pub fn add_note(&self, note: &str) -> Page {
         let index = self.get("/");
         assert_eq!(index.status, StatusCode::OK, "{index:?}");
-        self.post("/notes", &[("note", note), ("csrf", &index.csrf())])
+        self.post("/notes", &[("note", note), ("csrf_token", &index.csrf())])
     }
 }
 

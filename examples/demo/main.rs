@@ -1,0 +1,149 @@
+//! The sealed-session demo: an axum app with registration, login, a
+//! protected page, flash messages and notes that live in the session — with
+//! no Redis and no database for sessions. Run several instances with the same
+//! `SESSION_KEYS` behind a load balancer and they share every session.
+//!
+//! ```sh
+//! cargo run --example demo                 # then open http://127.0.0.1:3000
+//! SESSION_KEYS="$(cargo run -q --features cli -- keygen)" cargo run --example demo -- --port 3001
+//! ```
+//!
+//! Options (each also as an environment variable):
+//!
+//! - `--port N` / `PORT` (default 3000; `0` picks a free port). The demo
+//!   prints `listening on http://127.0.0.1:PORT` once it accepts connections.
+//! - `SESSION_KEYS`: the keyring, in the config format (newest first). When
+//!   unset, a fresh development key is generated and sessions do not survive
+//!   a restart.
+//! - `--users FILE` / `USERS_FILE`: keep registered users in a file that
+//!   several instances share (default: in memory, per instance).
+//! - `--instance NAME` / `INSTANCE`: a name sent in the `X-Instance`
+//!   response header and shown on the page.
+//! - `--cookie-budget BYTES` / `COOKIE_BUDGET`: the size budget for all of
+//!   a session's cookies (default 6144: at most 2 cookies).
+//! - `--secure-cookies` / `SECURE_COOKIES=1`: mark the cookies `Secure` and
+//!   name them `__Host-session` (SECURITY.md, "Cookie injection").
+//!   The demo itself speaks plain HTTP, so by default its cookies are not
+//!   `Secure`: browsers other than Chromium and Firefox, curl and HTTP
+//!   client libraries do not send `Secure` cookies over `http://`. Behind an
+//!   HTTPS proxy, turn it on (the library's default is `Secure`).
+
+mod csrf;
+mod errors;
+mod handlers;
+mod options;
+mod pages;
+mod signed_in;
+mod users;
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::HeaderValue;
+use axum::response::Response;
+use axum::routing::{get, post};
+use sealed_session::axum::SessionLayer;
+use sealed_session::csrf::axum::CsrfLayer;
+use sealed_session::{CookieStore, Keyring};
+
+use handlers::{
+    add_note, clear_notes, index, login, login_page, logout, register, register_page,
+    sign_out_everywhere, whoami,
+};
+use options::Config;
+use users::Users;
+
+/// The session keys the demo uses.
+pub(crate) const USER: &str = "user";
+pub(crate) const NOTES: &str = "notes";
+/// The longest note accepted, in characters.
+pub(crate) const MAX_NOTE: usize = 2000;
+
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let config = Config::from_args()?;
+
+    // Unset: a fresh development key, with a warning on stderr.
+    let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
+    let primary = keyring.primary_id();
+    let key_count = keyring.len();
+    // With `Secure` cookies the name takes the `__Host-` prefix, which keeps
+    // sibling subdomains and plain-HTTP pages from setting a cookie of that
+    // name (SECURITY.md, "Cookie injection"); it requires `Secure`, so the
+    // plain-HTTP default keeps a plain name.
+    let name = if config.secure_cookies {
+        "__Host-session"
+    } else {
+        "session"
+    };
+    let mut builder = CookieStore::builder(name, keyring).with_secure(config.secure_cookies);
+    if let Some(budget) = config.cookie_budget {
+        builder = builder.with_size_limit(budget);
+    }
+    let store = builder.build()?;
+
+    let app = Arc::new(App {
+        users: Users {
+            file: config.users_file.clone(),
+            memory: Mutex::new(HashMap::new()),
+            signed_out: Mutex::new(HashMap::new()),
+        },
+        instance: config.instance.clone(),
+        budget: store.size_limit(),
+    });
+    let instance_header = HeaderValue::from_str(&config.instance)?;
+
+    let router = Router::new()
+        .route("/", get(index))
+        .route("/register", get(register_page).post(register))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/sign-out-everywhere", post(sign_out_everywhere))
+        .route("/notes", post(add_note))
+        .route("/notes/clear", post(clear_notes))
+        .route("/whoami", get(whoami))
+        .with_state(app)
+        // Inside the session layer: it checks the request's session.
+        .layer(CsrfLayer::new())
+        .layer(SessionLayer::new(store))
+        .layer(axum::middleware::map_response(csrf::render_refusal))
+        .layer(axum::middleware::map_response(move |mut res: Response| {
+            let value = instance_header.clone();
+            async move {
+                res.headers_mut().insert("x-instance", value);
+                res
+            }
+        }));
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+    let addr = listener.local_addr()?;
+    eprintln!(
+        "instance {:?}: {key_count} session key(s), sealing with key id {primary}; Secure cookies {}; users {}",
+        config.instance,
+        if config.secure_cookies {
+            "on"
+        } else {
+            "off (plain-HTTP demo)"
+        },
+        match &config.users_file {
+            Some(path) => format!("in {}", path.display()),
+            None => "in memory".to_owned(),
+        }
+    );
+    // Tests read this line to learn the port when started with `--port 0`.
+    println!("listening on http://{addr}");
+    std::io::stdout().flush()?;
+    axum::serve(listener, router).await?;
+    Ok(())
+}
+
+/// What every handler shares.
+pub(crate) struct App {
+    pub(crate) users: Users,
+    pub(crate) instance: String,
+    pub(crate) budget: usize,
+}

@@ -1,0 +1,59 @@
+//! The demo's command-line options and their environment-variable fallbacks.
+
+use std::path::PathBuf;
+
+use crate::BoxError;
+
+/// Command-line options, each with an environment-variable fallback.
+pub(crate) struct Config {
+    pub(crate) port: u16,
+    pub(crate) users_file: Option<PathBuf>,
+    pub(crate) instance: String,
+    pub(crate) secure_cookies: bool,
+    pub(crate) cookie_budget: Option<usize>,
+}
+
+impl Config {
+    pub(crate) fn from_args() -> Result<Config, BoxError> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let mut config = Config {
+            port: env("PORT").map(|p| p.parse()).transpose()?.unwrap_or(3000),
+            users_file: env("USERS_FILE").map(PathBuf::from),
+            instance: env("INSTANCE").unwrap_or_else(|| "demo".to_owned()),
+            secure_cookies: env("SECURE_COOKIES").is_some_and(|v| v != "0"),
+            cookie_budget: env("COOKIE_BUDGET").map(|b| b.parse()).transpose()?,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
+                None => (arg, None),
+            };
+            let mut value = |name: &str| {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or_else(|| format!("{name} needs a value"))
+            };
+            match flag.as_str() {
+                "--port" => config.port = value("--port")?.parse()?,
+                "--users" => config.users_file = Some(PathBuf::from(value("--users")?)),
+                "--instance" => config.instance = value("--instance")?,
+                "--cookie-budget" => {
+                    config.cookie_budget = Some(value("--cookie-budget")?.parse()?)
+                }
+                "--secure-cookies" => config.secure_cookies = true,
+                "--insecure-cookies" => config.secure_cookies = false,
+                "-h" | "--help" => {
+                    println!(
+                        "usage: demo [--port N] [--users FILE] [--instance NAME] [--cookie-budget BYTES] [--secure-cookies]\n\
+                         environment: SESSION_KEYS, PORT, USERS_FILE, INSTANCE, COOKIE_BUDGET, SECURE_COOKIES"
+                    );
+                    std::process::exit(0);
+                }
+                other => return Err(format!("unknown option {other:?} (try --help)").into()),
+            }
+        }
+        Ok(config)
+    }
+}

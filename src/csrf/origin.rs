@@ -1,0 +1,119 @@
+//! `Sec-Fetch-Site` and `Origin`: where a browser says a request comes from.
+//!
+//! Both headers are set by browsers and cannot be set by page scripts
+//! (forbidden header names), so a cross-site form or `fetch` cannot hide its
+//! origin. Clients that are not browsers send neither: then only the token
+//! protects (SECURITY.md, "Cross-site request forgery").
+
+use super::{CsrfConfig, Reason};
+
+/// Checks the request's provenance. `host` is the request's `Host` header
+/// (or HTTP/2 `:authority`).
+pub(crate) fn check_origin(
+    config: &CsrfConfig,
+    origin: Option<&[u8]>,
+    sec_fetch_site: Option<&[u8]>,
+    host: Option<&[u8]>,
+) -> Result<(), Reason> {
+    if !config.check_origin {
+        return Ok(());
+    }
+    // Fetch metadata is the browser's own verdict; `none` is a navigation
+    // the user started (address bar, bookmark).
+    match sec_fetch_site.map(<[u8]>::trim_ascii) {
+        Some(b"same-origin" | b"none") => return Ok(()),
+        Some(b"same-site") if config.allow_same_site => return Ok(()),
+        Some(b"same-site" | b"cross-site") => return Err(Reason::CrossSite),
+        // Unknown future values fall through to `Origin`.
+        _ => {}
+    }
+    let Some(origin) = origin.map(<[u8]>::trim_ascii) else {
+        return Ok(());
+    };
+    // `null`: sandboxed frames, `data:` documents, redirects across origins.
+    if origin == b"null" {
+        return Err(Reason::CrossOrigin);
+    }
+    let Ok(origin) = std::str::from_utf8(origin) else {
+        return Err(Reason::CrossOrigin);
+    };
+    if config
+        .trusted_origins
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(origin))
+    {
+        return Ok(());
+    }
+    // The scheme is not compared: behind a TLS-terminating proxy the
+    // application does not know it, and an attacker who can serve pages on
+    // this very host over the other scheme already shares its cookies.
+    let authority = origin.split_once("://").map(|(_, a)| a);
+    match (authority, host.map(<[u8]>::trim_ascii)) {
+        (Some(authority), Some(host)) if authority.as_bytes().eq_ignore_ascii_case(host) => Ok(()),
+        _ => Err(Reason::CrossOrigin),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(origin: Option<&str>, site: Option<&str>, host: &str) -> Result<(), Reason> {
+        check_origin(
+            &CsrfConfig::new(),
+            origin.map(str::as_bytes),
+            site.map(str::as_bytes),
+            Some(host.as_bytes()),
+        )
+    }
+
+    #[test]
+    fn provenance() {
+        let host = "app.example:8080";
+        assert_eq!(check(None, None, host), Ok(()));
+        assert_eq!(check(Some("http://app.example:8080"), None, host), Ok(()));
+        assert_eq!(check(Some("https://APP.example:8080"), None, host), Ok(()));
+        assert_eq!(
+            check(Some("http://evil.example"), None, host),
+            Err(Reason::CrossOrigin)
+        );
+        assert_eq!(
+            check(Some("http://app.example"), None, host),
+            Err(Reason::CrossOrigin)
+        );
+        assert_eq!(check(Some("null"), None, host), Err(Reason::CrossOrigin));
+        assert_eq!(
+            check(None, Some("cross-site"), host),
+            Err(Reason::CrossSite)
+        );
+        assert_eq!(check(None, Some("same-site"), host), Err(Reason::CrossSite));
+        assert_eq!(
+            check(Some("http://evil.example"), Some("same-origin"), host),
+            Ok(())
+        );
+        assert_eq!(
+            check(Some("http://evil.example"), Some("future"), host),
+            Err(Reason::CrossOrigin)
+        );
+        let relaxed = CsrfConfig::new()
+            .with_same_site_allowed(true)
+            .with_trusted_origin("https://admin.example")
+            .unwrap();
+        let c = |o: &str, s: Option<&str>| {
+            check_origin(
+                &relaxed,
+                Some(o.as_bytes()),
+                s.map(str::as_bytes),
+                Some(host.as_bytes()),
+            )
+        };
+        assert_eq!(c("https://sub.example", Some("same-site")), Ok(()));
+        assert_eq!(c("https://admin.example", None), Ok(()));
+        assert_eq!(c("https://other.example", None), Err(Reason::CrossOrigin));
+        let off = CsrfConfig::new().with_origin_check(false);
+        assert_eq!(
+            check_origin(&off, Some(b"null"), Some(b"cross-site"), None),
+            Ok(())
+        );
+    }
+}

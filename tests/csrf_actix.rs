@@ -1,0 +1,129 @@
+//! CSRF protection in actix-web over real HTTP: an `HttpServer` on loopback
+//! with `SessionMiddleware` and `CsrfMiddleware`, attacked and used by
+//! reqwest clients with cookie jars (`tests/csrf_support`).
+#![cfg(all(feature = "actix", feature = "csrf"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod csrf_support;
+
+use std::net::SocketAddr;
+use std::sync::mpsc;
+
+use actix_web::dev::Service as _;
+use actix_web::http::header::HeaderValue;
+use actix_web::{App, HttpRequest, HttpServer, web};
+use sealed_session::actix::{Session, SessionMiddleware};
+use sealed_session::csrf::actix::CsrfMiddleware;
+use sealed_session::csrf::{CsrfConfig, CsrfToken, Reason};
+use sealed_session::{CookieStore, Keyring};
+
+fn internal(e: impl std::fmt::Display) -> actix_web::Error {
+    actix_web::error::ErrorInternalServerError(e.to_string())
+}
+
+async fn token(token: CsrfToken) -> String {
+    token.to_string()
+}
+
+async fn state(session: Session) -> actix_web::Result<String> {
+    let count: u32 = session.get("count").map_err(internal)?.unwrap_or(0);
+    let user: Option<String> = session.get("user").map_err(internal)?;
+    Ok(format!(
+        "count={count} user={}",
+        user.as_deref().unwrap_or("-")
+    ))
+}
+
+async fn count(session: Session, req: HttpRequest, body: web::Bytes) -> actix_web::Result<String> {
+    let n: u32 = session.get("count").map_err(internal)?.unwrap_or(0);
+    session.insert("count", &(n + 1)).map_err(internal)?;
+    Ok(format!(
+        "{} {} {}",
+        req.method(),
+        body.len(),
+        String::from_utf8_lossy(&body)
+    ))
+}
+
+async fn login(session: Session) -> actix_web::Result<&'static str> {
+    session.regenerate_id();
+    session.insert("user", "alice").map_err(internal)?;
+    Ok("welcome")
+}
+
+/// Serves the app on a thread of its own for the rest of the test process.
+fn serve() -> SocketAddr {
+    let keyring =
+        Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
+    let store = CookieStore::builder("session", keyring)
+        .with_secure(false)
+        .build()
+        .unwrap();
+    let config = CsrfConfig::new()
+        .with_body_limit(csrf_support::LIMIT)
+        .with_exempt_path("/hooks/")
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                App::new()
+                    .route("/token", web::get().to(token))
+                    .route("/state", web::get().to(state))
+                    .route("/count", web::route().to(count))
+                    .route("/login", web::post().to(login))
+                    .route("/hooks/ping", web::post().to(count))
+                    // Large forms with the header token reach the handler.
+                    .app_data(web::PayloadConfig::new(1 << 20))
+                    .wrap(CsrfMiddleware::with_config(config.clone()))
+                    .wrap(SessionMiddleware::new(store.clone()))
+                    // What an application does to log or render the refusal.
+                    .wrap_fn(|req, srv| {
+                        let response = srv.call(req);
+                        async move {
+                            let mut res = response.await?;
+                            let reason = res.response().extensions().get::<Reason>().copied();
+                            if let Some(reason) = reason {
+                                res.headers_mut().insert(
+                                    "x-csrf-reason".parse().unwrap(),
+                                    HeaderValue::from_static(reason.code()),
+                                );
+                            }
+                            Ok(res)
+                        }
+                    })
+            })
+            .workers(1)
+            .bind(("127.0.0.1", 0))
+            .unwrap();
+            tx.send(server.addrs()[0]).unwrap();
+            server.run().await
+        })
+    });
+    rx.recv().unwrap()
+}
+
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            csrf_support::$name(serve()).await;
+        }
+    )*};
+}
+
+scenarios!(
+    missing_token_is_refused,
+    forged_and_malformed_tokens_are_refused,
+    another_sessions_token_is_refused,
+    stale_token_after_regenerate_id_is_refused,
+    cross_origin_requests_are_refused,
+    json_needs_the_header,
+    right_token_is_accepted_and_the_body_arrives_whole,
+    large_forms_need_the_header_and_exempt_routes_pass,
+);

@@ -1,0 +1,367 @@
+//! The CSRF attacks and the legitimate requests, over real HTTP, shared by
+//! `tests/csrf_axum.rs` and `tests/csrf_actix.rs`. Both serve the same app:
+//!
+//! - `GET /token`: a masked token for the session (creates the secret);
+//! - `GET /state`: `count=N user=U` (reads only);
+//! - `POST|PUT|PATCH|DELETE /count`: increments `count` and echoes
+//!   `METHOD LEN BODY`, so a test sees the body the handler got;
+//! - `POST /login`: `regenerate_id` and `user=alice`;
+//! - `POST /hooks/ping`: exempt; increments `count` too;
+//!
+//! with a form limit of `LIMIT` bytes and an `x-csrf-reason` response header
+//! that the app adds from the refusal's `Reason` extension.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use reqwest::cookie::Jar;
+use reqwest::{Method, StatusCode};
+
+/// The form limit both test apps configure.
+pub const LIMIT: usize = 16 * 1024;
+
+/// A browser-like client: its own cookie jar, no redirects.
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub reason: Option<String>,
+    pub set_cookie: usize,
+    pub body: String,
+}
+
+impl Client {
+    pub fn new(addr: SocketAddr) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_provider(Arc::new(Jar::default()))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Client {
+            http,
+            base: format!("http://{addr}"),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some((content_type, body)) = body {
+            request = request.header("content-type", content_type).body(body);
+        }
+        let response = request.send().await.unwrap();
+        Reply {
+            status: response.status(),
+            reason: response
+                .headers()
+                .get("x-csrf-reason")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            set_cookie: response.headers().get_all("set-cookie").iter().count(),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn token(&self) -> String {
+        let reply = self.send(Method::GET, "/token", &[], None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert_eq!(reply.body.len(), 86);
+        reply.body
+    }
+
+    pub async fn state(&self) -> String {
+        let reply = self.send(Method::GET, "/state", &[], None).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        reply.body
+    }
+
+    /// A POST /count with this token in an urlencoded form field.
+    pub async fn post_form(&self, token: &str, headers: &[(&str, &str)]) -> Reply {
+        let body = format!("note=hello+world&csrf_token={token}&more=%21");
+        self.send(
+            Method::POST,
+            "/count",
+            headers,
+            Some((FORM, body.into_bytes())),
+        )
+        .await
+    }
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// `(content type, body)` of a multipart form with a text field, a file and
+/// the token field (last, after the file, as a form may order it).
+pub fn multipart(token: Option<&str>) -> (String, Vec<u8>) {
+    let boundary = "----sealedsessionBoundary7MA4YWxkTrZu0gW";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend((0..=255u8).cycle().take(3000));
+    body.extend_from_slice(b"\r\n");
+    if let Some(token) = token {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A client with a session holding a secret and `count=1`.
+async fn prepared(addr: SocketAddr) -> (Client, String) {
+    let client = Client::new(addr);
+    let token = client.token().await;
+    let ok = client.post_form(&token, &[]).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(client.state().await, "count=1 user=-");
+    (client, token)
+}
+
+/// Asserts a 403 with `reason`, no `Set-Cookie`, and the session unchanged.
+async fn refused(client: &Client, reply: Reply, reason: &str, before: &str) {
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    assert_eq!(reply.reason.as_deref(), Some(reason), "{}", reply.body);
+    assert!(reply.body.contains(reason), "{}", reply.body);
+    assert_eq!(reply.set_cookie, 0, "a refusal changed the cookies");
+    assert_eq!(
+        client.state().await,
+        before,
+        "a refusal changed the session"
+    );
+}
+
+pub async fn missing_token_is_refused(addr: SocketAddr) {
+    let (client, _) = prepared(addr).await;
+    let reply = client
+        .send(
+            Method::POST,
+            "/count",
+            &[],
+            Some((FORM, b"note=x".to_vec())),
+        )
+        .await;
+    refused(&client, reply, "missing-token", "count=1 user=-").await;
+    let reply = client.send(Method::POST, "/count", &[], None).await;
+    refused(&client, reply, "missing-token", "count=1 user=-").await;
+    let reply = client.post_form("", &[]).await;
+    refused(&client, reply, "missing-token", "count=1 user=-").await;
+}
+
+pub async fn forged_and_malformed_tokens_are_refused(addr: SocketAddr) {
+    let (client, token) = prepared(addr).await;
+    // Same length and alphabet, other bytes.
+    let forged: String = token
+        .chars()
+        .map(|c| if c == 'A' { 'B' } else { 'A' })
+        .collect();
+    let reply = client.post_form(&forged, &[]).await;
+    refused(&client, reply, "wrong-token", "count=1 user=-").await;
+    // The mask half alone changed: the unmasked secret is wrong.
+    let flipped = format!(
+        "{}{}",
+        if token.starts_with('A') { 'B' } else { 'A' },
+        &token[1..]
+    );
+    let reply = client.post_form(&flipped, &[]).await;
+    refused(&client, reply, "wrong-token", "count=1 user=-").await;
+    let reply = client.post_form(&token[..40], &[]).await;
+    refused(&client, reply, "malformed-token", "count=1 user=-").await;
+    let reply = client
+        .post_form("x", &[("x-csrf-token", &format!("{}=", &token[1..]))])
+        .await;
+    refused(&client, reply, "malformed-token", "count=1 user=-").await;
+}
+
+pub async fn another_sessions_token_is_refused(addr: SocketAddr) {
+    let (client, _) = prepared(addr).await;
+    let other = Client::new(addr);
+    let stolen = other.token().await;
+    let reply = client.post_form(&stolen, &[]).await;
+    refused(&client, reply, "wrong-token", "count=1 user=-").await;
+    let reply = client.post_form("", &[("x-csrf-token", &stolen)]).await;
+    refused(&client, reply, "wrong-token", "count=1 user=-").await;
+    // A client with no session at all holds no secret.
+    let fresh = Client::new(addr);
+    let reply = fresh.post_form(&stolen, &[]).await;
+    refused(&fresh, reply, "no-secret", "count=0 user=-").await;
+}
+
+pub async fn stale_token_after_regenerate_id_is_refused(addr: SocketAddr) {
+    let (client, before_login) = prepared(addr).await;
+    let login = client
+        .send(
+            Method::POST,
+            "/login",
+            &[("x-csrf-token", &before_login)],
+            None,
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    assert_eq!(client.state().await, "count=1 user=alice");
+    let reply = client.post_form(&before_login, &[]).await;
+    refused(&client, reply, "no-secret", "count=1 user=alice").await;
+    // A token rendered after the login works; the old one stays dead.
+    let fresh = client.token().await;
+    let reply = client.post_form(&before_login, &[]).await;
+    refused(&client, reply, "wrong-token", "count=1 user=alice").await;
+    let ok = client.post_form(&fresh, &[]).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(client.state().await, "count=2 user=alice");
+}
+
+pub async fn cross_origin_requests_are_refused(addr: SocketAddr) {
+    let (client, token) = prepared(addr).await;
+    for origin in [
+        "http://evil.example",
+        "null",
+        &format!("http://{addr}.evil.example"),
+    ] {
+        let reply = client.post_form(&token, &[("origin", origin)]).await;
+        refused(&client, reply, "cross-origin", "count=1 user=-").await;
+    }
+    for site in ["cross-site", "same-site"] {
+        let reply = client.post_form(&token, &[("sec-fetch-site", site)]).await;
+        refused(&client, reply, "cross-site", "count=1 user=-").await;
+    }
+    // The page's own origin, and a browser's same-origin verdict, pass.
+    let own = format!("http://{addr}");
+    let ok = client.post_form(&token, &[("origin", &own)]).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let ok = client
+        .post_form(
+            &token,
+            &[("origin", &own), ("sec-fetch-site", "same-origin")],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(client.state().await, "count=3 user=-");
+}
+
+pub async fn json_needs_the_header(addr: SocketAddr) {
+    let (client, token) = prepared(addr).await;
+    let json = format!("{{\"note\":\"hi\",\"csrf_token\":\"{token}\"}}");
+    let reply = client
+        .send(
+            Method::POST,
+            "/count",
+            &[],
+            Some(("application/json", json.clone().into_bytes())),
+        )
+        .await;
+    refused(&client, reply, "missing-token", "count=1 user=-").await;
+    // text/plain is what a cross-site form can send without a preflight.
+    let reply = client
+        .send(
+            Method::POST,
+            "/count",
+            &[],
+            Some(("text/plain", format!("csrf_token={token}").into_bytes())),
+        )
+        .await;
+    refused(&client, reply, "missing-token", "count=1 user=-").await;
+    let ok = client
+        .send(
+            Method::POST,
+            "/count",
+            &[("x-csrf-token", &token)],
+            Some(("application/json", json.clone().into_bytes())),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.body, format!("POST {} {json}", json.len()));
+    assert_eq!(client.state().await, "count=2 user=-");
+}
+
+pub async fn right_token_is_accepted_and_the_body_arrives_whole(addr: SocketAddr) {
+    let (client, token) = prepared(addr).await;
+    let form = format!("note=hello+world&csrf_token={token}&more=%21");
+    let ok = client.post_form(&token, &[]).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.body, format!("POST {} {form}", form.len()));
+    // A new token per render; each verifies.
+    let second = client.token().await;
+    assert_ne!(second, token);
+    let ok = client.post_form(&second, &[]).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let (content_type, body) = multipart(Some(&token));
+    let ok = client
+        .send(
+            Method::POST,
+            "/count",
+            &[],
+            Some((&content_type, body.clone())),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert!(
+        ok.body.starts_with(&format!("POST {} ", body.len())),
+        "{}",
+        &ok.body[..40]
+    );
+    let (content_type, body) = multipart(None);
+    let reply = client
+        .send(Method::POST, "/count", &[], Some((&content_type, body)))
+        .await;
+    refused(&client, reply, "missing-token", "count=4 user=-").await;
+    for method in [Method::PUT, Method::PATCH, Method::DELETE] {
+        let reply = client.send(method.clone(), "/count", &[], None).await;
+        refused(&client, reply, "missing-token", "count=4 user=-").await;
+    }
+    for method in [Method::PUT, Method::PATCH, Method::DELETE] {
+        let ok = client
+            .send(
+                method.clone(),
+                "/count",
+                &[("X-CSRF-Token", &token)],
+                Some(("text/plain", b"abc".to_vec())),
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::OK);
+        assert_eq!(ok.body, format!("{method} 3 abc"));
+    }
+    assert_eq!(client.state().await, "count=7 user=-");
+}
+
+pub async fn large_forms_need_the_header_and_exempt_routes_pass(addr: SocketAddr) {
+    let (client, token) = prepared(addr).await;
+    let big = format!("csrf_token={token}&note={}", "x".repeat(LIMIT));
+    let reply = client
+        .send(
+            Method::POST,
+            "/count",
+            &[],
+            Some((FORM, big.clone().into_bytes())),
+        )
+        .await;
+    refused(&client, reply, "body-too-large", "count=1 user=-").await;
+    let ok = client
+        .send(
+            Method::POST,
+            "/count",
+            &[("x-csrf-token", &token)],
+            Some((FORM, big.clone().into_bytes())),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.body, format!("POST {} {big}", big.len()));
+    let ok = client.send(Method::POST, "/hooks/ping", &[], None).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(client.state().await, "count=3 user=-");
+}
