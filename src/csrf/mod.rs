@@ -16,8 +16,8 @@
 //!
 //! The checks on requests — unsafe methods only, `Origin` and
 //! `Sec-Fetch-Site` first, then the token from a header or a form field —
-//! are done by the framework parts: [`axum`](crate::csrf::axum) (a tower
-//! layer) and [`actix`](crate::csrf::actix) (a middleware), both configured
+//! are done by the framework parts: [`axum`] (a tower
+//! layer) and [`actix`] (a middleware), both configured
 //! by [`CsrfConfig`]. SECURITY.md, "Cross-site request forgery", says what
 //! each check stops and when it applies.
 //!
