@@ -631,12 +631,21 @@ fn issue11_cli_inspect_size_limit_not_before_and_idle_timeout() {
     // The not-before cut-off of a store.
     let (one, _) = seal_with(&path, t0, |b| b, |s| s.insert("user", "alice").unwrap());
     let cut = |t: u64| t.to_string();
+    // (Refused while issued_at < not-before + skew, 60 s by default.)
     assert_eq!(
-        inspect_status(&path, &one, &["--not-before", &cut(t0 + 1)]),
+        inspect_status(&path, &one, &["--not-before", &cut(t0 - 59)]),
         (Some(1), "expired".into())
     );
     assert_eq!(
-        inspect_status(&path, &one, &["--not-before", &cut(t0)]),
+        inspect_status(&path, &one, &["--not-before", &cut(t0 - 60)]),
+        (Some(0), "ok".into())
+    );
+    assert_eq!(
+        inspect_status(
+            &path,
+            &one,
+            &["--not-before", &cut(t0), "--clock-skew", "0"]
+        ),
         (Some(0), "ok".into())
     );
     // A session sealed with an idle deadline: --at decides; --idle-timeout
