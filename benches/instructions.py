@@ -26,6 +26,11 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 IMPLS = ["sealed-session", "floor", "cookie-private-json", "actix-session"]
+# The floor: the sum of its components' instructions (benches/compare.rs).
+FLOOR = {
+    "seal": ["encode", "nonce", "xaes-256-gcm-encrypt", "base64-simd-encode"],
+    "open": ["base64-simd-decode", "xaes-256-gcm-decrypt", "validate"],
+}
 
 
 def bench_binary():
@@ -58,7 +63,7 @@ def per_iteration(binary, bench_id):
                      for m in [re.search(r"\(([\d,]+)x\)", l)] if m]
             if "iter_batched" in line:
                 # The batched loop also calls the (untimed) setup; count only the routine's callees.
-                routine = [l for l in tree[i + 1:i + 12] if "actix::seal" in l or "fold" in l]
+                routine = [l for l in tree[i + 1:i + 12] if "actix::seal" in l or "fold" in l or "decrypt" in l]
                 if routine:
                     total = int(routine[0].split()[0].replace(",", ""))
                     iters = [int(m.group(1).replace(",", "")) for l in tree[i + 1:i + 12]
@@ -80,7 +85,11 @@ def main():
     for op in ["seal", "open"]:
         for w in args.workloads.split(","):
             for impl in IMPLS:
-                n = per_iteration(binary, f"compare-{op}-{w}/{impl}")
+                if impl == "floor":
+                    parts = [per_iteration(binary, f"component-{w}/{p}") for p in FLOOR[op]]
+                    n = sum(parts) if all(parts) else None
+                else:
+                    n = per_iteration(binary, f"compare-{op}-{w}/{impl}")
                 counts[(op, w, impl)] = n
                 print(f"compare-{op}-{w}/{impl}: {n:.0f}" if n else f"compare-{op}-{w}/{impl}: —", file=sys.stderr)
 

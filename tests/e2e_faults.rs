@@ -224,7 +224,7 @@ fn a_response_cut_anywhere_leaves_the_previous_cookies_or_the_new_complete_set()
         // Clearing the notes (one chunk written, the second deleted) and
         // adding one (both rewritten): 303s without a body.
         let snapshot = Snapshot::of(&client);
-        let form = [("csrf", snapshot.csrf.as_str())];
+        let form = [("csrf_token", snapshot.csrf.as_str())];
         let (state, whole) = cut_request(&snapshot, ("POST", "/notes/clear", &form), cut);
         assert_eq!(
             state,
@@ -233,7 +233,7 @@ fn a_response_cut_anywhere_leaves_the_previous_cookies_or_the_new_complete_set()
         );
         outcomes.push(format!("clear, cut {name}: new cookies {whole}"));
 
-        let form = [("csrf", snapshot.csrf.as_str()), ("note", "one more")];
+        let form = [("csrf_token", snapshot.csrf.as_str()), ("note", "one more")];
         let (state, whole) = cut_request(&snapshot, ("POST", "/notes", &form), cut);
         assert_eq!(
             state,
@@ -300,9 +300,9 @@ fn a_jar_that_applied_only_some_set_cookie_lines_opens_the_old_or_new_session_or
 fn headers_then_close(snapshot: &Snapshot, path: &str, note: &str) -> Vec<String> {
     let csrf = &snapshot.csrf;
     let body = if note.is_empty() {
-        format!("csrf={csrf}")
+        format!("csrf_token={csrf}")
     } else {
-        format!("csrf={csrf}&note={note}")
+        format!("csrf_token={csrf}&note={note}")
     };
     let host = snapshot.base.host_str().expect("a host");
     let port = snapshot.base.port().expect("a port");

@@ -199,7 +199,7 @@ pub fn race<const N: usize>(snapshot: &Snapshot, posts: &[(&str, &str); N]) -> [
             .map(|(path, note)| {
                 let (http, cookie, barrier) = (&http, &cookie, &barrier);
                 scope.spawn(move || {
-                    let mut form = vec![("csrf", snapshot.csrf.as_str())];
+                    let mut form = vec![("csrf_token", snapshot.csrf.as_str())];
                     if !note.is_empty() {
                         form.push(("note", note));
                     }

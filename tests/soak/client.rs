@@ -229,7 +229,7 @@ impl LoadClient {
         let credentials = [
             ("username", user.as_str()),
             ("password", PASSWORD),
-            ("csrf", token.as_str()),
+            ("csrf_token", token.as_str()),
         ];
         self.post("/register", &credentials, "/login")?;
         let form = self.get("/login")?;
@@ -237,7 +237,7 @@ impl LoadClient {
         let credentials = [
             ("username", user.as_str()),
             ("password", PASSWORD),
-            ("csrf", token.as_str()),
+            ("csrf_token", token.as_str()),
         ];
         self.post("/login", &credentials, "/")?;
         let index = self.get("/")?;
@@ -291,13 +291,13 @@ impl LoadClient {
         self.next_note += 1;
         self.post(
             "/notes",
-            &[("note", note.as_str()), ("csrf", token.as_str())],
+            &[("note", note.as_str()), ("csrf_token", token.as_str())],
             "/",
         )?;
         self.expected.push(note);
         self.tally.writes_acknowledged += 1;
         if self.expected.len() >= NOTES_BEFORE_CLEAR {
-            self.post("/notes/clear", &[("csrf", token.as_str())], "/")?;
+            self.post("/notes/clear", &[("csrf_token", token.as_str())], "/")?;
             self.expected.clear();
             self.tally.writes_acknowledged += 1;
         }
@@ -309,7 +309,7 @@ impl LoadClient {
 /// The first CSRF token on a page (empty if none: the POST then fails
 /// with 403 and is reported).
 fn csrf(body: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
+    let marker = "name=\"csrf_token\" value=\"";
     body.find(marker)
         .map(|start| &body[start + marker.len()..])
         .and_then(|rest| rest.split('"').next())
