@@ -40,26 +40,12 @@ use sealed_session::__private::{
     base64url_decode, base64url_encode, bench_open, bench_seal, decode_payload, encode_payload,
     fill_nonce, session_state, validate_payload,
 };
-use sealed_session::{Algorithm, CookieStore, Session};
+use sealed_session::{Algorithm, CookieStore};
 use xaes_256_gcm::Xaes256Gcm;
 use xaes_256_gcm::aead::{AeadInOut, KeyInit};
 
 const NONCE: usize = 24;
 const TAG: usize = 16;
-
-/// The session's `Cookie` header as a browser sends it back after `save`.
-fn cookie_header(store: &CookieStore, session: &Session) -> String {
-    let mut session = session.clone();
-    session.regenerate_id();
-    store
-        .save(&mut session)
-        .unwrap()
-        .iter()
-        .filter(|line| !line.contains("Max-Age=0"))
-        .map(|line| line.split(';').next().unwrap())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
 
 /// The value of cookie `name` in a `Cookie` header.
 fn cookie_value<'h>(header: &'h str, name: &str) -> &'h str {
@@ -225,7 +211,7 @@ fn compare(c: &mut Criterion) {
         let state = common::actix_state(workload);
         let entries = map.len();
 
-        let ours_header = cookie_header(&store, &session);
+        let ours_header = common::cookie_header(&store, &session);
         assert_eq!(load_and_read(&store, &ours_header), entries);
         let (internal_text, chunks) = bench_seal(&store, &session).unwrap();
         let jar_line = jar::seal(&jar_key, &map);

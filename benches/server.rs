@@ -41,19 +41,6 @@ type Row = (&'static str, &'static str, &'static str);
 
 const CONNECTIONS: u32 = 32;
 
-/// `store`'s cookies for a session holding `workload`, as a `Cookie` header.
-fn session_cookie(store: &CookieStore, workload: Workload) -> String {
-    let mut session = common::session(store, workload);
-    store
-        .save(&mut session)
-        .unwrap()
-        .iter()
-        .filter(|line| !line.contains("Max-Age=0"))
-        .map(|line| line.split(';').next().unwrap())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// The cookies a server sets on `GET url`, as a `Cookie` header.
 fn cookies_from(url: &str) -> String {
     let response = reqwest::blocking::Client::builder()
@@ -330,8 +317,8 @@ fn main() {
     let large = common::store(Algorithm::default(), Workload::L);
     // A session of each size, as a browser would send it back; the
     // handlers read `username` (S) or `key_000` (L) and write `n`.
-    let s_cookie = session_cookie(&small, Workload::S);
-    let l_cookie = session_cookie(&large, Workload::L);
+    let s_cookie = common::cookie_header(&small, &common::session(&small, Workload::S));
+    let l_cookie = common::cookie_header(&large, &common::session(&large, Workload::L));
     assert_eq!(l_cookie.matches("session").count(), 3);
 
     let (ready, port) = std::sync::mpsc::channel();

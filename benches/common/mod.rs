@@ -128,6 +128,21 @@ pub fn session_from(store: &CookieStore, entries: &[(String, Value)]) -> Session
     session
 }
 
+/// The `Cookie` header a browser sends back after `store` saved `session`
+/// (a copy with a new id, so the save writes).
+pub fn cookie_header(store: &CookieStore, session: &Session) -> String {
+    let mut session = session.clone();
+    session.regenerate_id();
+    store
+        .save(&mut session)
+        .expect("the workload fits its store")
+        .iter()
+        .filter(|line| !line.contains("Max-Age=0"))
+        .filter_map(|line| line.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The workload as actix-session holds it: each value JSON-encoded into a
 /// string (`actix_session::Session::insert` does `serde_json::to_string`).
 pub fn actix_state(workload: Workload) -> HashMap<String, String> {

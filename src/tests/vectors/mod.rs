@@ -144,6 +144,31 @@ fn generate() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The check every vector file beside the frozen three gets: `text` (as
+/// generated) verifies, is written when regenerating, equals the file on
+/// disk, which verifies from its own text, and has the pinned SHA-256.
+fn check_pinned_file(file: (&str, &str), text: &str, verify: fn(&str)) {
+    verify(text);
+    let (name, pinned) = file;
+    let path = format!("{DIR}/{name}");
+    if std::env::var_os(REGENERATE).is_some() {
+        std::fs::write(&path, text).unwrap();
+        println!("wrote {path}: sha256 {}", digest(text));
+    }
+    let on_disk = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}; generate it with `{COMMAND}`"));
+    assert!(
+        on_disk == text,
+        "{path} is not what the generator writes (regenerate with `{COMMAND}`, deliberately)"
+    );
+    verify(&on_disk);
+    assert_eq!(
+        digest(&on_disk),
+        pinned,
+        "{path} changed: update its pin only for a deliberate, reviewed change"
+    );
+}
+
 fn digest(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }

@@ -395,24 +395,7 @@ fn verify_payload(text: &str) {
 #[test]
 fn vectors_v1_payload() {
     let text = render_payload(payload_vectors(&Keys::new()));
-    verify_payload(&text);
-    let path = format!("{DIR}/{}", PAYLOAD_FILE.0);
-    if std::env::var_os(REGENERATE).is_some() {
-        std::fs::write(&path, &text).unwrap();
-        println!("wrote {path}: sha256 {}", digest(&text));
-    }
-    let on_disk = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}; generate it with `{COMMAND}`"));
-    assert!(
-        on_disk == text,
-        "{path} is not what the generator writes (regenerate with `{COMMAND}`, deliberately)"
-    );
-    verify_payload(&on_disk);
-    assert_eq!(
-        digest(&on_disk),
-        PAYLOAD_FILE.1,
-        "{path} changed: update PAYLOAD_FILE only for a deliberate, reviewed change"
-    );
+    check_pinned_file(PAYLOAD_FILE, &text, verify_payload);
 }
 
 #[test]

@@ -133,22 +133,5 @@ pub(super) fn verify_reader(text: &str) {
 #[test]
 fn vectors_v1_reader() {
     let text = render_reader(reader_vectors(&Keys::new()));
-    verify_reader(&text);
-    let path = format!("{DIR}/{}", READER_FILE.0);
-    if std::env::var_os(REGENERATE).is_some() {
-        std::fs::write(&path, &text).unwrap();
-        println!("wrote {path}: sha256 {}", digest(&text));
-    }
-    let on_disk = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}; generate it with `{COMMAND}`"));
-    assert!(
-        on_disk == text,
-        "{path} is not what the generator writes (regenerate with `{COMMAND}`, deliberately)"
-    );
-    verify_reader(&on_disk);
-    assert_eq!(
-        digest(&on_disk),
-        READER_FILE.1,
-        "{path} changed: update READER_FILE only for a deliberate, reviewed change"
-    );
+    check_pinned_file(READER_FILE, &text, verify_reader);
 }

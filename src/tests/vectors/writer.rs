@@ -463,22 +463,5 @@ pub(super) fn verify_writer(text: &str) {
 #[test]
 fn vectors_v1_writer() {
     let text = render_writer(writer_vectors(&Keys::new()));
-    verify_writer(&text);
-    let path = format!("{DIR}/{}", WRITER_FILE.0);
-    if std::env::var_os(REGENERATE).is_some() {
-        std::fs::write(&path, &text).unwrap();
-        println!("wrote {path}: sha256 {}", digest(&text));
-    }
-    let on_disk = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}; generate it with `{COMMAND}`"));
-    assert!(
-        on_disk == text,
-        "{path} is not what the generator writes (regenerate with `{COMMAND}`, deliberately)"
-    );
-    verify_writer(&on_disk);
-    assert_eq!(
-        digest(&on_disk),
-        WRITER_FILE.1,
-        "{path} changed: update WRITER_FILE only for a deliberate, reviewed change"
-    );
+    check_pinned_file(WRITER_FILE, &text, verify_writer);
 }
