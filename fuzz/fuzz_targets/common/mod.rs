@@ -15,11 +15,16 @@ pub fn keyring(alg: Algorithm) -> Keyring {
     Keyring::new(vec![pair(alg, 0x24)]).expect("keyring")
 }
 
-/// A fixed pair of `alg`; `seed` varies the key bytes.
+/// A fixed pair of `alg`; `seed` varies the key bytes. The bytes are
+/// diverse (configuration text refuses placeholder keys such as one byte
+/// repeated), so the pair's config entry parses too.
 pub fn pair(alg: Algorithm, seed: u8) -> KeyPair {
-    let block = [seed ^ 0x66; 32];
+    let bytes = |salt: u8| -> [u8; 32] {
+        std::array::from_fn(|i| seed.wrapping_mul(37) ^ salt ^ (i as u8).wrapping_mul(29))
+    };
+    let block = bytes(0x66);
     let block = alg.encrypts().then_some(&block[..]);
-    KeyPair::new(&[seed; 32], block, alg).expect("pair")
+    KeyPair::new(&bytes(0), block, alg).expect("pair")
 }
 
 /// A keyring holding one pair of every algorithm (XAES primary), so one
