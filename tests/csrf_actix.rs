@@ -13,8 +13,9 @@ mod csrf_support;
 
 use std::net::SocketAddr;
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 
-use actix_web::dev::Service as _;
+use actix_web::dev::{ServerHandle, Service as _};
 use actix_web::http::header::HeaderValue;
 use actix_web::{App, HttpRequest, HttpServer, web};
 use sealed_session::actix::{Session, SessionMiddleware};
@@ -56,8 +57,28 @@ async fn login(session: Session) -> actix_web::Result<&'static str> {
     Ok("welcome")
 }
 
-/// Serves the app on a thread of its own for the rest of the test process.
-fn serve() -> SocketAddr {
+/// A running server; stopped, and its thread joined, on drop.
+struct Server {
+    addr: SocketAddr,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // `stop` sends the command at once; its future only waits for it.
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let stopped = thread.join();
+            if !std::thread::panicking() {
+                stopped.unwrap().unwrap();
+            }
+        }
+    }
+}
+
+/// Serves the app on a thread of its own.
+fn serve() -> Server {
     let keyring =
         Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
     let store = CookieStore::builder("session", keyring)
@@ -69,7 +90,7 @@ fn serve() -> SocketAddr {
         .with_exempt_path("/hooks/")
         .unwrap();
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let server = HttpServer::new(move || {
                 App::new()
@@ -101,18 +122,26 @@ fn serve() -> SocketAddr {
             .workers(1)
             .bind(("127.0.0.1", 0))
             .unwrap();
-            tx.send(server.addrs()[0]).unwrap();
-            server.run().await
+            let addr = server.addrs()[0];
+            let server = server.run();
+            tx.send((addr, server.handle())).unwrap();
+            server.await
         })
     });
-    rx.recv().unwrap()
+    let (addr, handle) = rx.recv().unwrap();
+    Server {
+        addr,
+        handle,
+        thread: Some(thread),
+    }
 }
 
 macro_rules! scenarios {
     ($($name:ident),* $(,)?) => {$(
         #[tokio::test]
         async fn $name() {
-            csrf_support::$name(serve()).await;
+            let server = serve();
+            csrf_support::$name(server.addr).await;
         }
     )*};
 }

@@ -147,3 +147,48 @@ async fn logout_deletes_the_session() {
         ResponseSession::Unchanged
     ));
 }
+
+#[cfg(feature = "csrf")]
+#[tokio::test]
+async fn a_csrf_protected_form_with_a_token_prepared_in_code() {
+    use sealed_session::csrf::axum::CsrfLayer;
+
+    let store = store();
+    let mut token = None;
+    let cookie = store
+        .cookie_header_for(|s| {
+            s.insert("user", "alice")?;
+            token = s.csrf_token().ok();
+            Ok(())
+        })
+        .unwrap();
+    let token = token.expect("a token").to_string();
+    let app = Router::new()
+        .route("/upgrade", post(upgrade))
+        .layer(CsrfLayer::new())
+        .layer(SessionLayer::new(store.clone()));
+    let with = Request::post("/upgrade")
+        .header(COOKIE, &cookie)
+        .header("x-csrf-token", &token)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(with).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let session = store
+        .session_from_response(set_cookie(&response))
+        .unwrap()
+        .saved()
+        .unwrap();
+    assert_eq!(
+        session.get::<String>("plan").unwrap().as_deref(),
+        Some("pro")
+    );
+
+    let without = Request::post("/upgrade")
+        .header(COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.oneshot(without).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&response).is_empty());
+}

@@ -1,5 +1,6 @@
 //! The sealed-session demo: an axum app with registration, login, a
-//! protected page, flash messages and notes that live in the session — with
+//! protected page, flash messages and notes that live in the session, its
+//! forms guarded by the `csrf` feature (`CsrfLayer`, a token per render) — with
 //! no Redis and no database for sessions. Run several instances with the same
 //! `SESSION_KEYS` behind a load balancer and they share every session.
 //!

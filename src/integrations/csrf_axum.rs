@@ -6,7 +6,7 @@
 //! it first: the layer added last runs first), so the session is there when
 //! it checks.
 //!
-//! ```
+//! ```no_run
 //! use axum::{Form, Router, routing::get, response::Html};
 //! use sealed_session::axum::{Session, SessionLayer};
 //! use sealed_session::csrf::{CsrfToken, axum::CsrfLayer};
@@ -27,16 +27,18 @@
 //!     Ok("saved")
 //! }
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let keyring = Keyring::from_config(&std::env::var("SESSION_KEYS")
-//!     .unwrap_or_else(|_| Keyring::generate_entry(Default::default()).unwrap().to_string()))?;
-//! let store = CookieStore::new("session", keyring)?;
-//! let app: Router = Router::new()
-//!     .route("/", get(form).post(add))
-//!     .layer(CsrfLayer::new())
-//!     .layer(SessionLayer::new(store));
-//! # let _ = app;
-//! # Ok(()) }
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
+//!     let store = CookieStore::new("session", keyring)?;
+//!     let app = Router::new()
+//!         .route("/", get(form).post(add))
+//!         .layer(CsrfLayer::new())            // inner: sees the session
+//!         .layer(SessionLayer::new(store));
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     axum::serve(listener, app).await?;
+//!     Ok(())
+//! }
 //! ```
 
 use std::future::Future;
