@@ -21,11 +21,11 @@ pub mod actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+mod handle;
+mod response;
 #[cfg(feature = "rocket")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
 pub mod rocket;
-mod handle;
-mod response;
 
 pub(crate) use handle::Emit;
 pub use handle::{Session, Sessions};

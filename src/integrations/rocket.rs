@@ -163,17 +163,14 @@ fn slot<'a>(request: &'a Request<'_>) -> &'a Mutex<Slot> {
 fn lock(slot: &Mutex<Slot>) -> std::sync::MutexGuard<'_, Slot> {
     // Every update of the slot is a single assignment: a panic elsewhere
     // leaves it consistent.
-    slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    slot.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The request's `Cookie` header values, or the cookies of its jar when it
 /// has no such header (Rocket's local client passes them only there).
 fn request_cookies(request: &Request<'_>) -> Arc<[String]> {
-    let headers: Vec<String> = request
-        .headers()
-        .get("Cookie")
-        .map(str::to_owned)
-        .collect();
+    let headers: Vec<String> = request.headers().get("Cookie").map(str::to_owned).collect();
     if !headers.is_empty() {
         return headers.into();
     }
@@ -305,7 +302,7 @@ impl std::fmt::Debug for MissingSessionFairing {
 impl std::error::Error for MissingSessionFairing {}
 
 fn missing<T>() -> Outcome<T, MissingSessionFairing> {
-    log::error!("{MISSING}");
+    // Rocket logs the error of a failed guard (not of an `Option` one).
     Outcome::Error((Status::InternalServerError, MissingSessionFairing))
 }
 
