@@ -18,7 +18,7 @@ use rocket::{get, post, routes};
 use sealed_session::rocket::{Session, SessionFairing};
 use sealed_session::{CookieStore, Keyring, ValueError};
 
-type BoxError = Box<dyn std::error::Error>;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[get("/")]
 fn index(session: Session) -> Result<RawHtml<String>, ValueError> {

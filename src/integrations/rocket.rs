@@ -45,7 +45,7 @@
 //! }
 //!
 //! #[rocket::main]
-//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //!     let keyring = Keyring::from_config(&std::env::var("SESSION_KEYS")?)?;
 //!     let store = CookieStore::new("session", keyring)?;
 //!     let _ = rocket::build()
