@@ -230,6 +230,7 @@ both!(
     missing_fairing_is_a_logged_500_and_optional_is_none,
     several_named_sessions_are_isolated,
     value_and_save_errors_become_plain_500s,
+    two_fairings_with_one_store_save_it_once,
 );
 
 async fn counter_persists_and_responses_are_private<D: Driver>() {
@@ -449,6 +450,18 @@ async fn value_and_save_errors_become_plain_500s<D: Driver>() {
         assert!(reply.set_cookies().is_empty());
     }
     assert_eq!(client.cookie_header(), before);
+    assert_eq!(client.get("/count").await.body, "2");
+}
+
+async fn two_fairings_with_one_store_save_it_once<D: Driver>() {
+    let store = store("session");
+    let rocket = app(Some(SessionFairing::new(store.clone()))).attach(SessionFairing::new(store));
+    let client: D = D::start(rocket).await;
+    let reply = client.get("/count").await;
+    assert_eq!(reply.body, "1");
+    // The cookie and the stale-chunk deletion, once; one `Vary`.
+    assert_eq!(reply.set_cookies().len(), 2, "{:?}", reply.set_cookies());
+    assert_eq!(reply.all("vary"), ["Cookie"]);
     assert_eq!(client.get("/count").await.body, "2");
 }
 

@@ -168,7 +168,8 @@ fn lock(slot: &Mutex<Slot>) -> std::sync::MutexGuard<'_, Slot> {
 }
 
 /// The request's `Cookie` header values, or the cookies of its jar when it
-/// has no such header (Rocket's local client passes them only there).
+/// has no such header (Rocket's local client passes them only there). The
+/// jar's original cookies only: those another fairing adds are outgoing.
 fn request_cookies(request: &Request<'_>) -> Arc<[String]> {
     let headers: Vec<String> = request.headers().get("Cookie").map(str::to_owned).collect();
     if !headers.is_empty() {
