@@ -9,7 +9,7 @@
 pub mod csrf;
 mod envelope;
 mod error;
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 mod integrations;
 mod keyring;
 mod keyring_env;
@@ -25,6 +25,9 @@ pub use integrations::actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use integrations::axum;
+#[cfg(feature = "rocket")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
+pub use integrations::rocket;
 
 #[doc(hidden)]
 #[path = "private.rs"]

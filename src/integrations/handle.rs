@@ -60,9 +60,10 @@ impl Emit {
     }
 }
 
-/// A request's session, from a `SessionLayer` (axum/tower) or a
-/// `SessionMiddleware` (actix-web): a cheap handle (an `Arc`) that
-/// handlers receive as an extractor and may clone freely.
+/// A request's session, from a `SessionLayer` (axum/tower), a
+/// `SessionMiddleware` (actix-web) or a `SessionFairing` (Rocket): a cheap
+/// handle (an `Arc`) that handlers receive as an extractor (a request guard
+/// in Rocket) and may clone freely.
 ///
 /// The session is loaded lazily, on first use, from the request's `Cookie`
 /// header(s) with [`CookieStore::load`]; after the handler, the layer
@@ -73,7 +74,8 @@ impl Emit {
 ///
 /// ```
 /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-/// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
 /// fn count_visit(session: &Session) -> Result<u32, sealed_session::ValueError> {
 ///     let n: u32 = session.get("count")?.unwrap_or(0);
 ///     session.insert("count", &(n + 1))?;
@@ -141,7 +143,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn keys(session: &Session) -> Vec<String> {
     ///     session.with(|s| s.keys().map(str::to_owned).collect())
     /// }
@@ -154,7 +157,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn is_auth(session: &Session) -> bool {
     ///     session.name() == "auth"
     /// }
@@ -168,7 +172,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn budget(session: &Session) -> usize {
     ///     session.store().size_limit()
     /// }
@@ -186,7 +191,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn user(session: &Session) -> Result<Option<String>, sealed_session::ValueError> {
     ///     session.get("user")
     /// }
@@ -203,7 +209,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn log_in(session: &Session, user: &str) -> Result<(), sealed_session::ValueError> {
     ///     session.begin_login(&[]);
     ///     session.insert("user", user)
@@ -217,7 +224,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn forget_cart(session: &Session) -> bool {
     ///     session.remove("cart")
     /// }
@@ -234,7 +242,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn pop_return_to(session: &Session) -> Result<Option<String>, sealed_session::ValueError> {
     ///     session.take("return_to")
     /// }
@@ -247,7 +256,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn reset(session: &Session) {
     ///     session.clear();
     /// }
@@ -260,7 +270,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn logged_in(session: &Session) -> bool {
     ///     session.contains_key("user")
     /// }
@@ -274,7 +285,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn debug_keys(session: &Session) -> String {
     ///     session.keys().join(", ")
     /// }
@@ -288,7 +300,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn count(session: &Session) -> usize {
     ///     session.len()
     /// }
@@ -302,7 +315,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn anonymous(session: &Session) -> bool {
     ///     session.is_empty()
     /// }
@@ -320,7 +334,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn saved(session: &Session) -> Result<(), sealed_session::ValueError> {
     ///     session.add_flash("Saved")
     /// }
@@ -337,7 +352,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn bad_password(session: &Session) -> Result<(), sealed_session::ValueError> {
     ///     session.add_flash_to("errors", "Wrong password")
     /// }
@@ -359,7 +375,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn banner(session: &Session) -> Result<String, sealed_session::ValueError> {
     ///     Ok(session.flashes::<String>()?.join(" "))
     /// }
@@ -376,7 +393,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn errors(session: &Session) -> Result<Vec<String>, sealed_session::ValueError> {
     ///     session.flashes_from("errors")
     /// }
@@ -391,7 +409,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn elevate(session: &Session) {
     ///     let before = session.id();
     ///     session.regenerate_id();
@@ -408,7 +427,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn log_out(session: &Session) {
     ///     session.destroy();
     /// }
@@ -422,7 +442,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn remember_me(session: &Session) {
     ///     session.set_max_age(std::time::Duration::from_secs(30 * 24 * 3600));
     /// }
@@ -435,7 +456,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn id_hex(session: &Session) -> String {
     ///     session.id().to_string()
     /// }
@@ -450,7 +472,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn first_visit(session: &Session) -> bool {
     ///     session.is_new()
     /// }
@@ -464,7 +487,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn dirty(session: &Session) -> bool {
     ///     session.is_modified()
     /// }
@@ -479,7 +503,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn expired(session: &Session) -> bool {
     ///     session.load_error() == Some(sealed_session::LoadError::Expired)
     /// }
@@ -493,7 +518,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn key_id(session: &Session) -> Option<String> {
     ///     session.opened_with().map(|id| id.to_string())
     /// }
@@ -507,7 +533,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn footer(session: &Session) -> String {
     ///     format!("{} cookie(s), {} bytes", session.cookie_count(), session.sealed_len())
     /// }
@@ -521,7 +548,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn near_limit(session: &Session) -> bool {
     ///     session.sealed_len() > session.store().size_limit() * 3 / 4
     /// }
@@ -550,7 +578,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// use sealed_session::SaveError;
     ///
     /// fn add_note(session: &Session, note: String) -> Result<&'static str, sealed_session::ValueError> {
@@ -594,7 +623,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn cancel(session: &Session) {
     ///     session.revert();
     ///     assert!(!session.is_modified());
@@ -682,7 +712,8 @@ fn save(shared: &Shared, session: &mut crate::Session) -> Result<Emit, SaveError
 ///
 /// ```
 /// # #[cfg(feature = "axum")] use sealed_session::axum::Sessions;
-/// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Sessions;
+///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Sessions;
+///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Sessions;
 /// fn theme(sessions: &Sessions) -> Result<String, sealed_session::ValueError> {
 ///     let Some(prefs) = sessions.get("prefs") else {
 ///         return Ok("light".into());
@@ -708,7 +739,8 @@ impl Sessions {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Sessions;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Sessions;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Sessions;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Sessions;
     /// fn user(sessions: &Sessions) -> Option<String> {
     ///     sessions.get("auth")?.get("user").ok().flatten()
     /// }
@@ -722,7 +754,8 @@ impl Sessions {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Sessions;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Sessions;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Sessions;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Sessions;
     /// fn main_session_name(sessions: &Sessions) -> Option<String> {
     ///     sessions.primary().map(|s| s.name().to_owned())
     /// }
@@ -736,7 +769,8 @@ impl Sessions {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Sessions;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Sessions;
+    ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Sessions;
+    ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Sessions;
     /// fn names(sessions: &Sessions) -> Vec<&str> {
     ///     sessions.names().collect()
     /// }

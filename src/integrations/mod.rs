@@ -1,6 +1,6 @@
 //! Framework integrations: the request-scoped session handle and the
-//! "finish the response" decision, shared by the axum and actix-web
-//! modules. Only header plumbing differs between frameworks; every session
+//! "finish the response" decision, shared by the axum, actix-web and
+//! Rocket modules. Only header plumbing differs between frameworks; every session
 //! rule (what to write, when, and how big) stays in
 //! [`CookieStore::load`]/[`CookieStore::save`].
 
@@ -31,14 +31,17 @@ pub mod csrf_axum;
 mod handle;
 mod login;
 mod response;
+#[cfg(feature = "rocket")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
+pub mod rocket;
 
 pub(crate) use handle::Emit;
 pub use handle::{Session, Sessions};
 pub(crate) use response::response_headers;
 
 /// The body of the rejection when a handler asks for a session but no
-/// session layer or middleware ran for the request.
-pub(crate) const MISSING: &str = "sealed-session: no session layer for this request; is `SessionLayer` (axum/tower) or `SessionMiddleware` (actix-web) installed on this route?";
+/// session layer, middleware or fairing ran for the request.
+pub(crate) const MISSING: &str = "sealed-session: no session layer for this request; is `SessionLayer` (axum/tower) or `SessionMiddleware` (actix-web) installed on this route? (Rocket: attach `SessionFairing`.)";
 
 /// Adds `store` to `stores`, replacing a store with the same cookie name.
 pub(crate) fn add_store(
