@@ -8,7 +8,9 @@
 //! and its overhead over the same framework's hello world: what reading or
 //! writing a session adds to a request. Rows:
 //!
-//! - `hello`: no session layer at all;
+//! - `hello`: no session layer at all; `hello with L's cookies`: the same
+//!   with the L session's 10 KB `Cookie` header, which every L row pays to
+//!   receive and parse before any session code runs;
 //! - `untouched`: this crate's layer installed, the handler never touches
 //!   the session (loading is lazy: it costs no cryptography);
 //! - `read S` / `read L`: `get` one value of an S (one cookie) or L (three
@@ -338,6 +340,12 @@ fn main() {
 
     let rows: Vec<(Row, String)> = vec![
         (("axum", "hello", "/hello"), String::new()),
+        // The same hello world carrying L's 10 KB of cookies: the cost of
+        // receiving and parsing the header alone, without any session.
+        (
+            ("axum", "hello with L's cookies", "/hello"),
+            l_cookie.clone(),
+        ),
         (("axum", "untouched", "/s/untouched"), s_cookie.clone()),
         (("axum", "read S", "/s/read"), s_cookie.clone()),
         (("axum", "write S", "/s/write"), s_cookie.clone()),
@@ -352,6 +360,10 @@ fn main() {
             tower_cookie,
         ),
         (("actix-web", "hello", "/hello"), String::new()),
+        (
+            ("actix-web", "hello with L's cookies", "/hello"),
+            l_cookie.clone(),
+        ),
         (("actix-web", "untouched", "/s/untouched"), s_cookie.clone()),
         (("actix-web", "read S", "/s/read"), s_cookie.clone()),
         (("actix-web", "write S", "/s/write"), s_cookie),

@@ -14,10 +14,10 @@
 
 use std::net::SocketAddr;
 
+use axum::Router;
 use axum::extract::Form;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use sealed_session::axum::{Session, SessionLayer};
 use sealed_session::csrf::CsrfToken;
 use sealed_session::csrf::axum::CsrfLayer;
