@@ -12,7 +12,6 @@ mod error;
 #[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 mod integrations;
 mod keyring;
-mod keyring_env;
 mod observe;
 mod payload;
 mod rng;
