@@ -60,17 +60,8 @@ fn escape(s: &str) -> String {
 }
 
 fn store() -> Result<CookieStore, BoxError> {
-    let config = match std::env::var("SESSION_KEYS") {
-        Ok(config) => zeroize::Zeroizing::new(config),
-        Err(_) => {
-            eprintln!(
-                "warning: SESSION_KEYS is not set; using a fresh development key: \
-                 sessions will not survive a restart"
-            );
-            Keyring::generate_entry(Default::default())?
-        }
-    };
-    let keyring = Keyring::from_config(&config)?;
+    // Unset: a fresh development key, with a warning on stderr.
+    let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
     Ok(CookieStore::builder("session", keyring)
         .with_secure(false) // plain HTTP on loopback only
         .build()?)
