@@ -34,10 +34,10 @@ pub mod __private;
 #[cfg(test)]
 mod tests;
 
-pub use error::{ConfigError, ConfigErrorKind, KeyError, LoadError};
+pub use error::LoadError;
 pub use keyring::{
-    Algorithm, BLOCK_KEY_LEN, KeyId, KeyPair, Keyring, MAX_HASH_KEY_LEN, MAX_KEY_PAIRS,
-    MIN_HASH_KEY_LEN, UnknownAlgorithm,
+    Algorithm, BLOCK_KEY_LEN, ConfigError, ConfigErrorKind, KeyError, KeyId, KeyPair, Keyring,
+    MAX_HASH_KEY_LEN, MAX_KEY_PAIRS, MIN_HASH_KEY_LEN, UnknownAlgorithm,
 };
 pub use observe::StoreStats;
 pub use session::{DEFAULT_FLASH_BUCKET, Session, SessionId, ValueError};

@@ -197,6 +197,9 @@ fn read_with<T: DeserializeOwned, const N: usize>(bytes: &[u8]) -> Option<T> {
     read
 }
 
+/// Browsers cap cookie lifetimes at 400 days (RFC 6265bis §5.5); so do we.
+pub(crate) const MAX_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
+
 pub(crate) fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
@@ -656,7 +659,7 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_max_age(&mut self, max_age: Duration) {
-        let secs = max_age.as_secs().min(crate::store::MAX_MAX_AGE_SECS);
+        let secs = max_age.as_secs().min(MAX_MAX_AGE_SECS);
         if self.payload.max_age != Some(secs) {
             self.payload.max_age = Some(secs);
             // Recompute the expiry from the new lifetime at the next save.

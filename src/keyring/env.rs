@@ -1,7 +1,7 @@
 //! The development-key fallback: the keyring from an environment variable,
 //! or a fresh key with a loud warning.
 
-use crate::{ConfigError, ConfigErrorKind, Keyring};
+use super::{ConfigError, ConfigErrorKind, Keyring};
 
 impl Keyring {
     /// The keyring in the environment variable `var` (the

@@ -5,16 +5,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::attributes::{SameSite, attributes};
+use super::attributes::attributes;
 use super::names::{chunk_name, chunks_for};
+use super::options::{Options, RevocationCheck, SameSite};
 use super::{
-    CookieStore, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_SIZE_LIMIT, Inner, MAX_CHUNKS,
-    MAX_CLOCK_SKEW, MAX_MAX_AGE_SECS, MAX_NAME_LEN, MIN_SIZE_LIMIT, StoreError,
+    CookieStore, Inner, MAX_CHUNKS, MAX_CLOCK_SKEW, MAX_NAME_LEN, MIN_SIZE_LIMIT, StoreError,
 };
 use crate::envelope::Envelope;
 use crate::keyring::Keyring;
 use crate::observe::Counters;
-use crate::session::{Session, unix_secs};
+use crate::session::{MAX_MAX_AGE_SECS, Session, unix_secs};
 
 /// Builds a [`CookieStore`]; every option has a secure default and the
 /// combination is checked by [`CookieStoreBuilder::build`].
@@ -42,56 +42,6 @@ pub struct CookieStoreBuilder {
     pub(super) name: String,
     pub(super) keyring: Arc<Keyring>,
     pub(super) options: Options,
-}
-
-#[derive(Clone, Debug)]
-pub(super) struct Options {
-    pub(super) path: String,
-    pub(super) domain: Option<String>,
-    pub(super) secure: bool,
-    pub(super) http_only: bool,
-    pub(super) same_site: SameSite,
-    pub(super) partitioned: bool,
-    pub(super) max_age: Duration,
-    pub(super) idle_timeout: Option<Duration>,
-    pub(super) rolling: bool,
-    pub(super) clock_skew: Duration,
-    pub(super) size_limit: usize,
-    pub(super) header: Option<String>,
-    /// Sessions issued before this Unix time do not open.
-    pub(super) not_before: Option<u64>,
-    pub(super) revocation: Option<RevocationCheck>,
-}
-
-/// The application's "is this session revoked?" hook.
-#[derive(Clone)]
-pub(super) struct RevocationCheck(pub(super) Arc<dyn Fn(&Session) -> bool + Send + Sync>);
-
-impl fmt::Debug for RevocationCheck {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RevocationCheck(..)")
-    }
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            path: "/".to_owned(),
-            domain: None,
-            secure: true,
-            http_only: true,
-            same_site: SameSite::Lax,
-            partitioned: false,
-            max_age: DEFAULT_MAX_AGE,
-            idle_timeout: None,
-            rolling: false,
-            clock_skew: DEFAULT_CLOCK_SKEW,
-            size_limit: DEFAULT_SIZE_LIMIT,
-            header: None,
-            not_before: None,
-            revocation: None,
-        }
-    }
 }
 
 impl fmt::Debug for CookieStoreBuilder {

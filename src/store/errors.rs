@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::{MAX_CHUNKS, MAX_COOKIE_LEN, MAX_NAME_LEN, MIN_SIZE_LIMIT};
-use crate::error::KeyError;
+use crate::keyring::KeyError;
 
 /// An invalid store configuration, reported when the store is built, never
 /// at the first request.

@@ -2,12 +2,12 @@
 //! budget, `Cookie` parsing and `Set-Cookie` lines. It knows cookie syntax,
 //! not any HTTP library's types.
 //!
-//! One concern per file: [`builder`] (options and their validation),
-//! [`errors`] (configuration and save errors), [`names`] (cookie and chunk
-//! names), [`attributes`] (the `Set-Cookie` attributes), [`cookie_header`]
-//! (finding this store's chunks in `Cookie` headers), [`load`] (opening),
-//! [`save`] (sealing and `Set-Cookie` lines) and [`header`] (the
-//! single-header transport). This file holds the limits and the store itself.
+//! One concern per file: [`builder`] (setting options and checking them),
+//! [`options`] (the options and their defaults), [`errors`] (configuration
+//! and save errors), [`names`] (cookie and chunk names), [`attributes`] (the
+//! `Set-Cookie` attributes), [`cookie_header`] (finding this store's chunks
+//! in `Cookie` headers), [`load`] (opening), [`save`] (sealing and
+//! `Set-Cookie` lines) and [`header`] (the single-header transport). This file holds the limits and the store itself.
 
 mod attributes;
 mod builder;
@@ -16,14 +16,15 @@ mod errors;
 mod header;
 mod load;
 mod names;
+mod options;
 mod save;
 mod testing;
 
-pub use attributes::SameSite;
 pub use builder::CookieStoreBuilder;
 pub use errors::{SaveError, StoreError};
 pub use header::HeaderUpdate;
 pub(crate) use names::names_collide;
+pub use options::SameSite;
 pub use testing::{PrepareError, ResponseSession};
 
 use std::fmt;
@@ -35,7 +36,7 @@ use crate::keyring::{KeyId, Keyring};
 use crate::observe::{Counters, StoreStats};
 use crate::session::{Session, unix_secs};
 
-use builder::Options;
+use options::Options;
 
 /// The most bytes of `name=value` one cookie may carry (RFC 6265bis §5.6:
 /// browsers drop longer ones). Counted on the exact bytes sent.
@@ -106,8 +107,6 @@ pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
-/// Browsers cap cookie lifetimes at 400 days (RFC 6265bis §5.5); so do we.
-pub(crate) const MAX_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
 /// The longest cookie name accepted.
 const MAX_NAME_LEN: usize = 128;
 /// The most chunks a session may span (the header's chunk count is one byte).
