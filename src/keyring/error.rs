@@ -153,7 +153,16 @@ pub enum ConfigErrorKind {
 /// assert_eq!(err.entry(), 1);
 /// assert_eq!(err.to_string(), "key entry 1: an algorithm but no hash key");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its `Debug` form leads with the same message, so `fn main() -> Result<(),
+/// Box<dyn Error>>` (which prints the error's `Debug`) tells the operator what
+/// to fix rather than a struct dump:
+///
+/// ```
+/// let err = sealed_session::Keyring::from_config("hmac-sha256").unwrap_err();
+/// assert!(format!("{err:?}").starts_with("key entry 1: an algorithm but no hash key"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConfigError {
     entry: usize,
     kind: ConfigErrorKind,
@@ -186,6 +195,12 @@ impl ConfigError {
     #[must_use]
     pub fn kind(&self) -> &ConfigErrorKind {
         &self.kind
+    }
+}
+
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self} (entry: {}, kind: {:?})", self.entry, self.kind)
     }
 }
 

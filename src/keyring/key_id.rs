@@ -9,6 +9,9 @@ use std::fmt;
 /// instance with the same configuration computes the same ids, and it reveals
 /// nothing about the keys.
 ///
+/// `{}` and `{:?}` both print it as on the CLI and in the logs: eight
+/// lowercase hex digits (`{:?}` wraps them as `KeyId(0a1b2c3d)`).
+///
 /// ```
 /// use sealed_session::Keyring;
 ///
@@ -17,7 +20,7 @@ use std::fmt;
 /// assert_eq!(id.to_string().len(), 8); // 4 bytes, lowercase hex
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KeyId(pub(crate) [u8; 4]);
 
 impl KeyId {
@@ -36,11 +39,29 @@ impl KeyId {
     }
 }
 
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for b in self.0 {
             write!(f, "{b:02x}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyId;
+
+    #[test]
+    fn debug_and_display_print_the_same_hex() {
+        let id = KeyId([0x0a, 0x1b, 0xc2, 0xff]);
+        assert_eq!(id.to_string(), "0a1bc2ff");
+        assert_eq!(format!("{id:?}"), "KeyId(0a1bc2ff)");
     }
 }
