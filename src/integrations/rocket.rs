@@ -15,9 +15,12 @@
 //! If the response-time save fails (the session outgrew the store's size
 //! budget), the response becomes an empty `500 Internal Server Error`
 //! without any `Set-Cookie` (Rocket's own cookies included), so the client
-//! keeps its previous cookies; with the `tracing` feature the failure is
-//! logged. Call [`Session::save`] in the handler to handle that error
-//! yourself. A handler asking for a session without the fairing fails with
+//! keeps its previous cookies, and Rocket's log (the `log` facade Rocket
+//! logs through) gets an error naming the sizes (`sealed-session: saving
+//! the session failed (session too large: it needs 9000 bytes of cookies but
+//! the budget is 6144 bytes; ...); answering 500 ...`). The default budget
+//! is 6 KiB ([`DEFAULT_SIZE_LIMIT`](crate::DEFAULT_SIZE_LIMIT)). Call
+//! [`Session::save`] in the handler to handle that error yourself. A handler asking for a session without the fairing fails with
 //! a `500`, and Rocket's log says what to fix (`Option<Session>` gives
 //! `None` instead).
 //!
@@ -218,13 +221,25 @@ impl Fairing for SessionFairing {
         if own.is_empty() {
             return;
         }
-        let applied = super::finish(&own)
-            .ok()
-            .and_then(|emits| apply(response, &emits));
+        let applied = match super::finish(&own) {
+            Ok(emits) => apply(response, &emits),
+            Err(error) => {
+                log_save_error(&error);
+                None
+            }
+        };
         if applied.is_none() {
             *response = bare_500();
         }
     }
+}
+
+/// Rocket logs through `log`, not `tracing`: without this line an
+/// over-budget save is an empty 500 that Rocket's log reports as a success.
+fn log_save_error(error: &SaveError) {
+    log::error!(
+        "sealed-session: saving the session failed ({error}); answering 500 and leaving the client's cookies unchanged"
+    );
 }
 
 /// An empty `500` without any cookie: the client keeps what it has.
@@ -247,6 +262,9 @@ fn apply(response: &mut Response<'_>, emits: &[Emit]) -> Option<()> {
         .iter()
         .all(|op| is_field_name(&op.name) && is_field_value(&op.value))
     {
+        log::error!(
+            "sealed-session: a session header is not a valid HTTP header; answering 500 and leaving the client's cookies unchanged"
+        );
         return None;
     }
     for op in ops {
@@ -381,6 +399,8 @@ fn plain_500<'o>() -> response::Result<'o> {
 impl<'r> Responder<'r, 'static> for ValueError {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
         super::log_value_error(&self);
+        // The message names the key and the Rust type, never the value.
+        log::error!("sealed-session: {self}; answering 500");
         plain_500()
     }
 }
@@ -403,6 +423,7 @@ impl<'r> Responder<'r, 'static> for ValueError {
 impl<'r> Responder<'r, 'static> for SaveError {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
         super::log_failure("", &self);
+        log_save_error(&self);
         plain_500()
     }
 }
