@@ -440,6 +440,29 @@ impl Keyring {
         Ok(KeyPair::generate(algorithm)?.to_config_entry())
     }
 
+    /// A keyring of one freshly generated pair, in one call: for tests and
+    /// examples that need a store and no particular keys.
+    ///
+    /// Sessions sealed under it open only while it lives (in this process,
+    /// through stores built from it or its clones): never use it where
+    /// sessions must survive a restart or be shared between instances;
+    /// [`Keyring::from_env`] or [`Keyring::from_file`] are for those.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Random`] if the operating system's random source fails.
+    ///
+    /// ```
+    /// use sealed_session::{Algorithm, CookieStore, Keyring};
+    ///
+    /// let store = CookieStore::new("__Host-session", Keyring::generate(Algorithm::default())?)?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn generate(algorithm: Algorithm) -> Result<Keyring, KeyError> {
+        Keyring::new(vec![KeyPair::generate(algorithm)?])
+    }
+
     /// The number of key pairs.
     ///
     /// ```
