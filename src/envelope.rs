@@ -197,6 +197,7 @@ impl Envelope {
 
     /// Seals `payload` under the primary key for a value split into `chunks`
     /// cookies, with a fresh random nonce. Returns the base64url text.
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn seal(&self, payload: &[u8], chunks: u8) -> Result<String, SealError> {
         let mut sealing = self.start(payload.len())?;
         sealing.buf.extend_from_slice(payload);

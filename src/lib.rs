@@ -28,6 +28,9 @@ pub use integrations::axum;
 #[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
 pub use integrations::rocket;
 
+// A raw sealer and a rejection oracle: only with the explicitly unstable
+// feature (fuzz targets, benchmarks, this crate's tests), never by default.
+#[cfg(feature = "unstable-internals")]
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

@@ -357,6 +357,7 @@ impl CookieStore {
     }
 
     /// The store's envelope (for the `__private` fuzz and test entry points).
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn envelope(&self) -> &Envelope {
         &self.inner.envelope
     }
