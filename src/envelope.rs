@@ -508,8 +508,7 @@ mod tests {
     use super::*;
 
     pub(crate) fn keyring(alg: Algorithm) -> Keyring {
-        let block = alg.encrypts().then_some(&[0x42u8; 32][..]);
-        Keyring::new(vec![crate::KeyPair::new(&[0x24; 32], block, alg).unwrap()]).unwrap()
+        Keyring::new(vec![crate::tests::jar::pair(alg, 0x24)]).unwrap()
     }
 
     #[test]

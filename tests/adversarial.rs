@@ -29,8 +29,15 @@ const NOW: u64 = 1_800_000_000;
 const HASH_SEED: u8 = 0x24;
 
 fn pair(alg: Algorithm, seed: u8) -> KeyPair {
-    let block = [seed ^ 0x66; 32];
-    KeyPair::new(&[seed; 32], alg.encrypts().then_some(&block[..]), alg).unwrap()
+    let block = key_bytes(seed ^ 0x66);
+    KeyPair::new(&key_bytes(seed), alg.encrypts().then_some(&block[..]), alg).unwrap()
+}
+
+/// 32 fixed key bytes that look random (SHA-256 of `seed`): key pairs
+/// refuse placeholders such as one repeated byte.
+fn key_bytes(seed: u8) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest([seed]).into()
 }
 
 fn keyring(alg: Algorithm) -> Keyring {

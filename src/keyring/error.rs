@@ -58,6 +58,22 @@ pub enum KeyError {
         /// The 1-based position of the second pair.
         second: usize,
     },
+    /// A key's bytes are plainly not random: all zeros (a buffer a failed
+    /// key-management call never filled), few distinct bytes, a repeated
+    /// pattern, a counting sequence, or printable text such as a password.
+    WeakKey {
+        /// Which key: `"hash key"` or `"block key"`.
+        field: &'static str,
+        /// What gave it away.
+        reason: &'static str,
+    },
+    /// [`Keyring::from_pairs`](crate::Keyring::from_pairs) got an odd number
+    /// of keys for an encrypting algorithm: a lone hash key is never read as
+    /// a sign-only pair (pass [`Algorithm::HmacSha256`] for those).
+    OddKeyCount {
+        /// How many keys were given.
+        len: usize,
+    },
     /// The operating system's random source failed.
     Random,
     /// HKDF refused an output length (not reachable with the lengths used).
@@ -92,6 +108,14 @@ impl fmt::Display for KeyError {
             KeyError::DuplicateKeyId { id, first, second } => write!(
                 f,
                 "key pairs {first} and {second} have the same key id {id} (the same keys listed twice?)"
+            ),
+            KeyError::WeakKey { field, reason } => write!(
+                f,
+                "the {field} is not random ({reason}); generate one with `sealed-session keygen`"
+            ),
+            KeyError::OddKeyCount { len } => write!(
+                f,
+                "{len} keys for an encrypting algorithm: give hash and block keys in pairs (sign-only pairs only with Algorithm::HmacSha256)"
             ),
             KeyError::Random => f.write_str("the operating system's random source failed"),
             KeyError::Derivation => f.write_str("key derivation failed"),

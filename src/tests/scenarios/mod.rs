@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::jar::{Jar, T0, deleted, keyring, pair, parse, parse_all, written};
+use super::jar::{Jar, T0, deleted, key_bytes, keyring, pair, parse, parse_all, written};
 use crate::{
     Algorithm, CookieStore, CookieStoreBuilder, HeaderUpdate, Keyring, LoadError, SameSite,
     SaveError, Session, StoreError,
