@@ -39,8 +39,8 @@ mod tests;
 
 pub use error::LoadError;
 pub use keyring::{
-    Algorithm, BLOCK_KEY_LEN, ConfigError, ConfigErrorKind, KeyError, KeyId, KeyPair, Keyring,
-    MAX_HASH_KEY_LEN, MAX_KEY_PAIRS, MIN_HASH_KEY_LEN, UnknownAlgorithm,
+    ALLOW_GENERATED_KEY_VAR, Algorithm, BLOCK_KEY_LEN, ConfigError, ConfigErrorKind, KeyError,
+    KeyId, KeyPair, Keyring, MAX_HASH_KEY_LEN, MAX_KEY_PAIRS, MIN_HASH_KEY_LEN, UnknownAlgorithm,
 };
 pub use observe::StoreStats;
 pub use session::{DEFAULT_FLASH_BUCKET, Session, SessionId, ValueError};

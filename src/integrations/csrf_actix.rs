@@ -30,7 +30,7 @@
 //!
 //! #[actix_web::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
+//!     let keyring = Keyring::from_env("SESSION_KEYS")?;
 //!     let store = CookieStore::new("session", keyring)?;
 //!     HttpServer::new(move || {
 //!         App::new()

@@ -29,7 +29,7 @@
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
+//!     let keyring = Keyring::from_env("SESSION_KEYS")?;
 //!     let store = CookieStore::new("session", keyring)?;
 //!     let app = Router::new()
 //!         .route("/", get(form).post(add))

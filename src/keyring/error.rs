@@ -164,6 +164,15 @@ pub enum ConfigErrorKind {
     Key(KeyError),
     /// The environment variable is unset or not UTF-8.
     MissingVariable(String),
+    /// The environment variable is set but empty or only blanks:
+    /// [`Keyring::from_env_or_generate`](crate::Keyring::from_env_or_generate)
+    /// never replaces it with a fresh key.
+    BlankVariable(String),
+    /// The environment variable is unset and this is a release build:
+    /// [`Keyring::from_env_or_generate`](crate::Keyring::from_env_or_generate)
+    /// falls back to a fresh key there only with
+    /// [`ALLOW_GENERATED_KEY_VAR`](crate::ALLOW_GENERATED_KEY_VAR) set to `1`.
+    GeneratedKeyInRelease(String),
     /// The key file could not be read.
     Io(String),
 }
@@ -242,6 +251,15 @@ impl fmt::Display for ConfigError {
             ConfigErrorKind::MissingVariable(var) => {
                 write!(f, "environment variable {var} is not set (or not UTF-8)")
             }
+            ConfigErrorKind::BlankVariable(var) => write!(
+                f,
+                "environment variable {var} is set but blank; set it to the session keys (e.g. from `sealed-session keygen`)"
+            ),
+            ConfigErrorKind::GeneratedKeyInRelease(var) => write!(
+                f,
+                "environment variable {var} is not set, and a release build does not fall back to a fresh key (every restart would log everyone out); set {var}, or {} to 1 outside production",
+                crate::ALLOW_GENERATED_KEY_VAR
+            ),
             ConfigErrorKind::Io(msg) => f.write_str(msg),
         }
     }

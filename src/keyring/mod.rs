@@ -19,6 +19,7 @@ use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
+pub use env::ALLOW_GENERATED_KEY_VAR;
 pub use error::{ConfigError, ConfigErrorKind, KeyError};
 pub use key_id::KeyId;
 pub use limits::{BLOCK_KEY_LEN, MAX_HASH_KEY_LEN, MAX_KEY_PAIRS, MIN_HASH_KEY_LEN};

@@ -440,3 +440,57 @@ fn algorithm_names_round_trip() {
     }
     assert_eq!("sign-only".parse(), Ok(Algorithm::HmacSha256));
 }
+
+/// Issue 19: the development fallback's decisions, for every kind of value
+/// the variable can have, in a development and in a release build.
+#[test]
+fn dev_key_fallback_refuses_blank_and_release_without_the_switch() {
+    use std::env::VarError;
+
+    use super::env::fallback;
+    for blank in ["", " ", "\t\r\n", "  \n  "] {
+        for may_generate in [true, false] {
+            let err = fallback("KEYS", Ok(blank.to_owned()), may_generate).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                &ConfigErrorKind::BlankVariable("KEYS".to_owned()),
+                "{blank:?}"
+            );
+            assert!(err.to_string().contains("KEYS is set but blank"), "{err}");
+        }
+    }
+    // Missing: a fresh key in a development build (or with the switch) ...
+    let a = fallback("KEYS", Err(VarError::NotPresent), true).unwrap();
+    let b = fallback("KEYS", Err(VarError::NotPresent), true).unwrap();
+    assert_eq!(a.len(), 1);
+    assert_ne!(
+        a.primary_id(),
+        b.primary_id(),
+        "each call draws a fresh key"
+    );
+    // ... and an error in a release build without it, naming the switch.
+    let err = fallback("KEYS", Err(VarError::NotPresent), false).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &ConfigErrorKind::GeneratedKeyInRelease("KEYS".to_owned())
+    );
+    assert!(
+        err.to_string().contains(crate::ALLOW_GENERATED_KEY_VAR),
+        "{err}"
+    );
+    // Set: parsed strictly, never replaced by a fresh key.
+    let good = Keyring::generate_entry(Algorithm::Xaes256Gcm).unwrap();
+    let expected = Keyring::from_config(&good).unwrap().primary_id();
+    for may_generate in [true, false] {
+        let k = fallback("KEYS", Ok(good.to_string()), may_generate).unwrap();
+        assert_eq!(k.primary_id(), expected);
+        let err = fallback("KEYS", Ok("not-a-key".to_owned()), may_generate).unwrap_err();
+        assert_eq!(err.kind(), &ConfigErrorKind::MissingAlgorithm);
+        let not_unicode = Err(VarError::NotUnicode(std::ffi::OsString::from("x")));
+        let err = fallback("KEYS", not_unicode, may_generate).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &ConfigErrorKind::MissingVariable("KEYS".to_owned())
+        );
+    }
+}
