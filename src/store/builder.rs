@@ -179,6 +179,18 @@ impl CookieStoreBuilder {
     /// half of it has passed, so an active user writes at most one extra
     /// cookie per half-timeout.
     ///
+    /// The current setting bounds the cookies already out there: one
+    /// sealed before the store had an idle timeout is held to its
+    /// issued-at plus the timeout, and one whose sealed deadline lies
+    /// further ahead than the timeout (plus the clock skew) was sealed
+    /// under a longer timeout and does not open
+    /// ([`LoadError::Expired`](crate::LoadError::Expired)). So shortening
+    /// the timeout from 7 days to 15 minutes ends a session unused for a
+    /// day at once. The session records no time of its last save, so such
+    /// an old cookie still opens in the last 15 minutes before its old
+    /// deadline; to end every session at once, use
+    /// [`with_not_before`](CookieStoreBuilder::with_not_before).
+    ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
     /// use std::time::Duration;
