@@ -31,7 +31,7 @@
 //! #[actix_web::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let keyring = Keyring::from_env("SESSION_KEYS")?;
-//!     let store = CookieStore::new("session", keyring)?;
+//!     let store = CookieStore::new("__Host-session", keyring)?;
 //!     HttpServer::new(move || {
 //!         App::new()
 //!             .route("/", web::get().to(form))

@@ -47,7 +47,7 @@
 //! #[rocket::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //!     let keyring = Keyring::from_config(&std::env::var("SESSION_KEYS")?)?;
-//!     let store = CookieStore::new("session", keyring)?;
+//!     let store = CookieStore::new("__Host-session", keyring)?;
 //!     let _ = rocket::build()
 //!         .attach(SessionFairing::new(store))
 //!         .mount("/", routes![counter])
@@ -77,7 +77,7 @@ use crate::{CookieStore, SaveError, ValueError};
 /// use rocket::{get, routes};
 /// use sealed_session::rocket::{Session, SessionFairing};
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+/// # let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
 ///
 /// #[get("/")]
 /// fn hello(session: Session) -> String {
@@ -100,7 +100,7 @@ impl SessionFairing {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::new("session", keyring)?;
+    /// let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
     /// let rocket = rocket::build().attach(sealed_session::rocket::SessionFairing::new(store));
     /// # let _ = rocket;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -120,12 +120,12 @@ impl SessionFairing {
     /// use rocket::{get, routes};
     /// use sealed_session::rocket::{SessionFairing, Sessions};
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let auth = sealed_session::CookieStore::new("auth", keyring)?;
-    /// let prefs = auth.for_name("prefs")?;
+    /// let auth = sealed_session::CookieStore::new("__Host-auth", keyring)?;
+    /// let prefs = auth.for_name("__Host-prefs")?;
     ///
     /// #[get("/")]
     /// fn page(sessions: Sessions) -> String {
-    ///     let theme = sessions.get("prefs").and_then(|s| s.get::<String>("theme").ok().flatten());
+    ///     let theme = sessions.get("__Host-prefs").and_then(|s| s.get::<String>("theme").ok().flatten());
     ///     theme.unwrap_or_else(|| "light".into())
     /// }
     /// let rocket = rocket::build()

@@ -25,8 +25,8 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
-    /// let session = store.load(["a=1; b=2", "s=not-a-session"]);
+    /// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
+    /// let session = store.load(["a=1; b=2", "__Host-s=not-a-session"]);
     /// assert!(session.is_new());
     /// assert_eq!(session.load_error(), Some(sealed_session::LoadError::Invalid));
     /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -33,6 +33,7 @@ fn max_age_drives_cookie_max_age_and_sealed_expiry_and_then_expires() {
 #[test]
 fn clock_skew_allowance_extends_expiry_and_bounds_the_future() {
     let store = CookieStore::builder("session", keyring(Algorithm::Xaes256Gcm, 1))
+        .allow_non_host_name()
         .with_max_age(Duration::from_secs(3600))
         .with_clock_skew(Duration::from_secs(60))
         .build()
@@ -105,6 +106,7 @@ fn idle_timeout_expires_and_activity_renews_at_most_once_per_half_timeout() {
 /// allowance (max-age 14 days), all sharing one keyring.
 fn idle_store(idle: u64) -> CookieStore {
     CookieStore::builder("session", keyring(Algorithm::Xaes256Gcm, 1))
+        .allow_non_host_name()
         .with_max_age(Duration::from_secs(14 * DAY))
         .with_idle_timeout(Duration::from_secs(idle))
         .with_clock_skew(Duration::from_secs(60))
