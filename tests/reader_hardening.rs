@@ -40,7 +40,7 @@ fn builder() -> CookieStoreBuilder {
         Algorithm::Xaes256Gcm,
     )
     .unwrap();
-    CookieStore::builder("session", Keyring::new(vec![pair]).unwrap())
+    CookieStore::builder("session", Keyring::new(vec![pair]).unwrap()).allow_non_host_name()
 }
 
 /// A user's session saved at `now` with `filler` bytes of data: its cookies'

@@ -136,6 +136,7 @@ fn store(size_limit: usize) -> CookieStore {
     )
     .unwrap();
     CookieStore::builder("s", Keyring::new(vec![pair]).unwrap())
+        .allow_non_host_name()
         .with_size_limit(size_limit)
         .build()
         .unwrap()

@@ -103,7 +103,7 @@ pub fn keyring(algorithm: Algorithm) -> Keyring {
 /// The store for `workload` under `keyring`: default options, with the
 /// size budget raised for L only.
 pub fn store_with(keyring: Keyring, workload: Workload) -> CookieStore {
-    let builder = CookieStore::builder(COOKIE_NAME, keyring);
+    let builder = CookieStore::builder(COOKIE_NAME, keyring).allow_non_host_name();
     let builder = match workload {
         Workload::L => builder.with_size_limit(L_SIZE_LIMIT),
         Workload::S | Workload::M => builder,
