@@ -4,7 +4,7 @@
 //! `set_var`: the environment is process-wide and tests run in threads.)
 // Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests
 // does not reach them in an integration-test crate.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 
@@ -35,6 +35,11 @@ fn child_loads_the_keyring() {
 
 /// Runs the child with `VAR` as given (`None`: unset); (result line, stderr).
 fn run_child(value: Option<&str>) -> (String, String) {
+    run_child_allowing(value, false)
+}
+
+/// As [`run_child`], with the release-build switch set to `1` when `allow`.
+fn run_child_allowing(value: Option<&str>, allow: bool) -> (String, String) {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
         .args([
@@ -45,6 +50,9 @@ fn run_child(value: Option<&str>) -> (String, String) {
         ])
         .env(CHILD, "1")
         .env_remove(ALLOW_GENERATED_KEY_VAR);
+    if allow {
+        command.env(ALLOW_GENERATED_KEY_VAR, "1");
+    }
     match value {
         Some(value) => command.env(VAR, value),
         None => command.env_remove(VAR),
@@ -61,15 +69,34 @@ fn run_child(value: Option<&str>) -> (String, String) {
     (result, stderr)
 }
 
+/// In a release build (`cargo test --release`) a missing variable is an
+/// error, logged, unless the switch allows the fallback; in a development
+/// build it falls back.
 #[test]
-fn missing_variable_falls_back_loudly_in_a_development_build() {
-    // This test binary is a development build (debug assertions on).
-    assert!(
-        cfg!(debug_assertions),
-        "run the test suite in a debug build"
-    );
-    let (first, stderr) = run_child(None);
-    let (second, _) = run_child(None);
+fn missing_variable_in_a_release_build_is_refused_without_the_switch() {
+    let (result, stderr) = run_child(None);
+    if cfg!(debug_assertions) {
+        assert!(result.starts_with("ok 1 "), "{result}");
+    } else {
+        assert!(result.starts_with("err GeneratedKeyInRelease"), "{result}");
+        assert!(result.contains(ALLOW_GENERATED_KEY_VAR), "{result}");
+        assert!(!stderr.contains("fresh development key"), "{stderr}");
+        #[cfg(feature = "tracing")]
+        assert!(
+            stderr.contains("ERROR") && stderr.contains("does not fall back"),
+            "{stderr}"
+        );
+    }
+    // The switch allows it in either build.
+    let (result, _) = run_child_allowing(None, true);
+    assert!(result.starts_with("ok 1 "), "{result}");
+}
+
+/// The fallback is loud: a warning on stderr, and an `error` event.
+#[test]
+fn missing_variable_falls_back_loudly() {
+    let (first, stderr) = run_child_allowing(None, true);
+    let (second, _) = run_child_allowing(None, true);
     assert!(first.starts_with("ok 1 "), "{first}");
     assert_ne!(first, second, "a fresh key in each process");
     assert!(

@@ -352,7 +352,7 @@ impl Keyring {
     /// ```
     pub fn from_pairs(keys: &[&[u8]], algorithm: Algorithm) -> Result<Self, KeyError> {
         let pairs = if algorithm.encrypts() {
-            if keys.len() % 2 != 0 {
+            if !keys.len().is_multiple_of(2) {
                 return Err(KeyError::OddKeyCount { len: keys.len() });
             }
             keys.chunks_exact(2)
