@@ -353,3 +353,39 @@ fn the_smallest_budget_holds_an_empty_session_under_a_short_name() {
     let lines = store.save_at(&mut session, T0).unwrap();
     assert!(written(&lines)[0].name_value_len <= crate::MIN_SIZE_LIMIT);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// For random token names (with and without a prefix in any case) and
+    /// any combination of `Secure` and the opt-out: a store builds exactly
+    /// when the prefix rules hold and the name is `__Host-`, or the store is
+    /// not `Secure`, or it opted out; a refusal for the name alone is
+    /// `NonHostName`.
+    #[test]
+    fn a_secure_name_without_host_prefix_builds_only_with_the_opt_out(
+        prefix in proptest::sample::select(vec!["", "__Host-", "__host-", "__HOST-", "__Secure-", "__Host", "_Host-", "Host-"]),
+        rest in "[A-Za-z0-9_.-]{1,12}",
+        secure: bool,
+        opt_out: bool,
+    ) {
+        let name = format!("{prefix}{rest}");
+        let mut builder = CookieStore::builder(name.as_str(), keyring(Algorithm::Xaes256Gcm, 1))
+            .with_secure(secure);
+        if opt_out {
+            builder = builder.allow_non_host_name();
+        }
+        let lower = name.to_ascii_lowercase();
+        let host = lower.starts_with("__host-");
+        let expected = if !secure && host {
+            Err(StoreError::HostPrefix)
+        } else if !secure && lower.starts_with("__secure-") {
+            Err(StoreError::SecurePrefix)
+        } else if secure && !host && !opt_out {
+            Err(StoreError::NonHostName(name.clone()))
+        } else {
+            Ok(name.clone())
+        };
+        proptest::prop_assert_eq!(builder.build().map(|s| s.name().to_owned()), expected);
+    }
+}
