@@ -197,6 +197,7 @@ impl Envelope {
 
     /// Seals `payload` under the primary key for a value split into `chunks`
     /// cookies, with a fresh random nonce. Returns the base64url text.
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn seal(&self, payload: &[u8], chunks: u8) -> Result<String, SealError> {
         let mut sealing = self.start(payload.len())?;
         sealing.buf.extend_from_slice(payload);
@@ -507,8 +508,7 @@ mod tests {
     use super::*;
 
     pub(crate) fn keyring(alg: Algorithm) -> Keyring {
-        let block = alg.encrypts().then_some(&[0x42u8; 32][..]);
-        Keyring::new(vec![crate::KeyPair::new(&[0x24; 32], block, alg).unwrap()]).unwrap()
+        Keyring::new(vec![crate::tests::jar::pair(alg, 0x24)]).unwrap()
     }
 
     #[test]

@@ -118,6 +118,9 @@ pub use integrations::axum;
 #[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
 pub use integrations::rocket;
 
+// A raw sealer and a rejection oracle: only with the explicitly unstable
+// feature (fuzz targets, benchmarks, this crate's tests), never by default.
+#[cfg(feature = "unstable-internals")]
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
@@ -140,8 +143,8 @@ pub struct ReadmeDoctests;
 
 pub use error::LoadError;
 pub use keyring::{
-    Algorithm, BLOCK_KEY_LEN, ConfigError, ConfigErrorKind, KeyError, KeyId, KeyPair, Keyring,
-    MAX_HASH_KEY_LEN, MAX_KEY_PAIRS, MIN_HASH_KEY_LEN, UnknownAlgorithm,
+    ALLOW_GENERATED_KEY_VAR, Algorithm, BLOCK_KEY_LEN, ConfigError, ConfigErrorKind, KeyError,
+    KeyId, KeyPair, Keyring, MAX_HASH_KEY_LEN, MAX_KEY_PAIRS, MIN_HASH_KEY_LEN, UnknownAlgorithm,
 };
 pub use observe::StoreStats;
 pub use session::{DEFAULT_FLASH_BUCKET, Session, SessionId, ValueError};

@@ -43,12 +43,12 @@ pub(crate) use event;
 /// use sealed_session::{CookieStore, Keyring};
 ///
 /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
-/// let store = CookieStore::new("s", keyring)?;
+/// let store = CookieStore::new("__Host-s", keyring)?;
 /// let mut session = store.load(None::<&str>);
 /// session.insert("user", "alice")?;
 /// let cookie = store.save(&mut session)?[0].split(';').next().unwrap().to_owned();
 /// store.load(Some(cookie.as_str()));
-/// store.load(Some("s=forged"));
+/// store.load(Some("__Host-s=forged"));
 ///
 /// let stats = store.stats();
 /// assert_eq!((stats.loads_fresh, stats.loads_opened, stats.invalid), (1, 1, 1));

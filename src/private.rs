@@ -1,5 +1,8 @@
 //! Entry points for the fuzz targets and benchmarks. Not public API: no
-//! stability promise, hidden from the docs.
+//! stability promise, hidden from the docs, and compiled only with the
+//! `unstable-internals` cargo feature (off by default: an application never
+//! ships a sealer that takes any payload, nor an opener that says why a
+//! cookie failed).
 //!
 //! They reach the strict payload decoder and the envelope directly, seal
 //! arbitrary payload bytes under a store's primary key (as if the key had

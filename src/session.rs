@@ -22,7 +22,7 @@ use crate::payload::{self, Payload};
 /// gorilla/sessions.
 ///
 /// ```
-/// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+/// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
 /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
 /// let mut session = store.load(None::<&str>);
 /// session.add_flash("saved")?;
@@ -39,7 +39,7 @@ pub const DEFAULT_FLASH_BUCKET: &str = "_flash";
 /// `Display` prints 32 lowercase hex digits.
 ///
 /// ```
-/// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+/// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
 /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
 /// let session = store.load(None::<&str>);
 /// assert_eq!(session.id().to_string().len(), 32);
@@ -52,7 +52,7 @@ impl SessionId {
     /// The id's 16 bytes.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let bytes: [u8; 16] = store.load(None::<&str>).id().to_bytes();
     /// # let _ = bytes;
@@ -85,7 +85,7 @@ impl fmt::Debug for SessionId {
 /// never quotes the stored value, so logging it leaks no session contents.
 ///
 /// ```
-/// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+/// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
 /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
 /// let mut session = store.load(None::<&str>);
 /// session.insert("name", "alice")?;
@@ -105,7 +105,7 @@ impl ValueError {
     /// The key (or flash bucket) concerned.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// # let mut session = store.load(None::<&str>);
     /// # session.insert("n", &1)?;
@@ -222,7 +222,7 @@ fn system_time(secs: u64) -> SystemTime {
 /// use sealed_session::{CookieStore, Keyring};
 ///
 /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
-/// let store = CookieStore::new("session", keyring)?;
+/// let store = CookieStore::new("__Host-session", keyring)?;
 ///
 /// let mut session = store.load(None::<&str>); // no cookie yet: a fresh session
 /// let count: u32 = session.get("count")?.unwrap_or(0);
@@ -281,7 +281,7 @@ impl Session {
     /// The session's random id (gorilla's `session.ID`).
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let a = store.load(None::<&str>);
     /// let b = store.load(None::<&str>);
@@ -296,9 +296,9 @@ impl Session {
     /// The cookie name of the store this session belongs to.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
-    /// assert_eq!(store.load(None::<&str>).name(), "s");
+    /// assert_eq!(store.load(None::<&str>).name(), "__Host-s");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -313,7 +313,7 @@ impl Session {
     /// [`ValueError`] if the stored value is not a valid `T`.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("roles", &["admin", "dev"])?;
@@ -342,7 +342,7 @@ impl Session {
     /// key. Maps with non-string keys are fine.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("user_id", &42u64)?;
@@ -364,7 +364,7 @@ impl Session {
     /// Removes `key`; returns whether it was there (gorilla's `Delete`).
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("k", "v")?;
@@ -387,7 +387,7 @@ impl Session {
     /// [`ValueError`] if the value is not a valid `T`; it is removed anyway.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("next", "/account")?;
@@ -408,7 +408,7 @@ impl Session {
     /// and lifetime options are kept.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("user", "alice")?;
@@ -426,7 +426,7 @@ impl Session {
     /// Whether a value is stored under `key`.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// # let mut session = store.load(None::<&str>);
     /// session.insert("k", &true)?;
@@ -441,7 +441,7 @@ impl Session {
     /// The stored keys, in sorted order.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// # let mut session = store.load(None::<&str>);
     /// session.insert("b", &1)?;
@@ -456,7 +456,7 @@ impl Session {
     /// The number of stored values (flashes not counted).
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// # let mut session = store.load(None::<&str>);
     /// session.insert("a", &1)?;
@@ -471,7 +471,7 @@ impl Session {
     /// Whether there are no values and no flashes.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// assert!(session.is_empty());
@@ -491,7 +491,7 @@ impl Session {
     /// [`ValueError`] if serde cannot serialize the value.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// # let mut session = store.load(None::<&str>);
     /// session.add_flash("Welcome back")?;
@@ -508,7 +508,7 @@ impl Session {
     /// [`ValueError`] if serde cannot serialize the value.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// # let mut session = store.load(None::<&str>);
     /// session.add_flash_to("errors", "Wrong password")?;
@@ -535,7 +535,7 @@ impl Session {
     /// [`ValueError`] if a flash is not a valid `T`; the bucket is consumed anyway.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// # let mut session = store.load(None::<&str>);
     /// session.add_flash("one")?;
@@ -555,7 +555,7 @@ impl Session {
     /// [`ValueError`] if a flash is not a valid `T`; the bucket is consumed anyway.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// # let mut session = store.load(None::<&str>);
     /// assert!(session.flashes_from::<String>("none")?.is_empty());
@@ -587,7 +587,7 @@ impl Session {
     /// to refuse them.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("user", "alice")?;
@@ -624,7 +624,7 @@ impl Session {
     /// (`session.id()` afterwards is already the new id).
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("user", "alice")?;
@@ -649,7 +649,7 @@ impl Session {
     ///
     /// ```
     /// use std::time::Duration;
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("user", "alice")?;
@@ -671,9 +671,9 @@ impl Session {
     /// Whether no valid session cookie came with the request.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
-    /// assert!(store.load(Some("s=forged")).is_new());
+    /// assert!(store.load(Some("__Host-s=forged")).is_new());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -684,7 +684,7 @@ impl Session {
     /// Whether the session changed since it was loaded or last saved.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// assert!(!session.is_modified());
@@ -705,9 +705,9 @@ impl Session {
     ///
     /// ```
     /// use sealed_session::LoadError;
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
-    /// assert_eq!(store.load(Some("s=AAAA")).load_error(), Some(LoadError::Invalid));
+    /// assert_eq!(store.load(Some("__Host-s=AAAA")).load_error(), Some(LoadError::Invalid));
     /// assert_eq!(store.load(None::<&str>).load_error(), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -721,7 +721,7 @@ impl Session {
     /// primary); `None` for a session that has neither been opened nor saved.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// assert_eq!(store.load(None::<&str>).opened_with(), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -734,7 +734,7 @@ impl Session {
     /// When the session was first issued.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let session = store.load(None::<&str>);
     /// assert!(session.issued_at() <= std::time::SystemTime::now());
@@ -749,7 +749,7 @@ impl Session {
     /// come first; see [`Session::idle_deadline`]).
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let session = store.load(None::<&str>);
     /// assert!(session.expires_at() > session.issued_at());
@@ -763,7 +763,7 @@ impl Session {
     /// The idle deadline, when the store has an idle timeout.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// assert_eq!(store.load(None::<&str>).idle_deadline(), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -777,7 +777,7 @@ impl Session {
     /// saved (0 for a session that has none).
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// assert_eq!(session.cookie_count(), 0);
@@ -795,7 +795,7 @@ impl Session {
     /// bytes) when the session was loaded or last saved; 0 if none.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("user", "alice")?;
@@ -835,7 +835,7 @@ impl Session {
     ///
     /// ```
     /// use std::time::Duration;
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("return_to", "/account")?;
@@ -882,7 +882,7 @@ impl Session {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let session = store.load(None::<&str>);
     /// assert!(session.issued_before(SystemTime::now() + Duration::from_secs(2)));

@@ -198,7 +198,7 @@ async fn counter_persists_and_responses_are_private() {
 async fn default_store_sets_secure_cookies() {
     let keyring =
         Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
-    let secure = CookieStore::new("session", keyring).unwrap();
+    let secure = CookieStore::new("__Host-session", keyring).unwrap();
     let server = Server::start(Some(SessionMiddleware::new(secure)), routes);
     let (_, headers, _) = Client::new(server.addr).get("/count").await;
     let lines = set_cookies(&headers);

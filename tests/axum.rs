@@ -182,7 +182,7 @@ async fn counter_persists_across_requests() {
 async fn default_store_sets_secure_cookies() {
     let keyring =
         Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
-    let secure = CookieStore::new("session", keyring).unwrap();
+    let secure = CookieStore::new("__Host-session", keyring).unwrap();
     let client = Client::new(serve(app(secure)).await);
     let (_, headers, _) = client.get("/count").await;
     let lines = set_cookies(&headers);
@@ -190,7 +190,7 @@ async fn default_store_sets_secure_cookies() {
         lines[0].ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax"),
         "{lines:?}"
     );
-    assert!(lines[0].starts_with("session="), "{lines:?}");
+    assert!(lines[0].starts_with("__Host-session="), "{lines:?}");
     // Loopback is a secure context for the jar, as for browsers, so even
     // Secure cookies come back over http://127.0.0.1.
     assert_eq!(client.get("/count").await.2, "2");
@@ -528,6 +528,7 @@ async fn header_transport_for_clients_without_cookies() {
     let keyring =
         Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
     let store = CookieStore::builder("session", keyring)
+        .allow_non_host_name()
         .with_header_transport("x-session")
         .build()
         .unwrap();

@@ -44,7 +44,10 @@ async fn too_big(session: Session) -> &'static str {
 fn failed_response_time_save_is_logged_without_contents() {
     let keyring =
         Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
-    let store = CookieStore::new("sid", keyring).unwrap();
+    let store = CookieStore::builder("sid", keyring)
+        .allow_non_host_name()
+        .build()
+        .unwrap();
     let app = Router::new()
         .route("/", post(too_big))
         .layer(SessionLayer::new(store));

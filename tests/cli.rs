@@ -89,7 +89,10 @@ fn cookie_header(set_cookies: &[String]) -> String {
 
 /// Seals a session with values and a flash under the key file's keys, at `at`.
 fn seal(keys: &Path, name: &str, at: u64) -> (String, String) {
-    let store = CookieStore::new(name, Keyring::from_file(keys).unwrap()).unwrap();
+    let store = CookieStore::builder(name, Keyring::from_file(keys).unwrap())
+        .allow_non_host_name()
+        .build()
+        .unwrap();
     let mut session = store.load(None::<&str>);
     session.insert("user", "alice").unwrap();
     session.insert("visits", &3u32).unwrap();
@@ -445,12 +448,10 @@ fn seal_with(
     build: impl FnOnce(sealed_session::CookieStoreBuilder) -> sealed_session::CookieStoreBuilder,
     fill: impl FnOnce(&mut sealed_session::Session),
 ) -> (String, u64) {
-    let store = build(CookieStore::builder(
-        "sid",
-        Keyring::from_file(keys).unwrap(),
-    ))
-    .build()
-    .unwrap();
+    let store =
+        build(CookieStore::builder("sid", Keyring::from_file(keys).unwrap()).allow_non_host_name())
+            .build()
+            .unwrap();
     let mut session = store.load(None::<&str>);
     fill(&mut session);
     let lines = sealed_session::__private::save_at(&store, &mut session, at).unwrap();

@@ -84,7 +84,10 @@ fn item3_nonces_and_ids_differ_in_a_forked_child_with_the_same_pid() {
         KeyPair::generate(Algorithm::XChaCha20Poly1305).unwrap(),
     ])
     .unwrap();
-    let store = CookieStore::new("session", keyring).unwrap();
+    let store = CookieStore::builder("session", keyring)
+        .allow_non_host_name()
+        .build()
+        .unwrap();
     // Any per-process generator is seeded by now.
     let _ = draw(&store);
 

@@ -26,9 +26,21 @@ use sealed_session::{
 
 const NOW: u64 = 1_800_000_000;
 
+/// 32 fixed key bytes that look random (SHA-256 of `seed`): key pairs
+/// refuse placeholders such as one repeated byte.
+fn key_bytes(seed: u8) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest([seed]).into()
+}
+
 fn builder() -> CookieStoreBuilder {
-    let pair = KeyPair::new(&[0x51; 32], Some(&[0x15; 32]), Algorithm::Xaes256Gcm).unwrap();
-    CookieStore::builder("session", Keyring::new(vec![pair]).unwrap())
+    let pair = KeyPair::new(
+        &key_bytes(0x51),
+        Some(&key_bytes(0x15)),
+        Algorithm::Xaes256Gcm,
+    )
+    .unwrap();
+    CookieStore::builder("session", Keyring::new(vec![pair]).unwrap()).allow_non_host_name()
 }
 
 /// A user's session saved at `now` with `filler` bytes of data: its cookies'

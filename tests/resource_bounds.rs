@@ -121,9 +121,22 @@ const FIXED: usize = 16 * 1024;
 
 const NOW: u64 = 1_800_000_000;
 
+/// 32 fixed key bytes that look random (SHA-256 of `seed`): key pairs
+/// refuse placeholders such as one repeated byte.
+fn key_bytes(seed: u8) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest([seed]).into()
+}
+
 fn store(size_limit: usize) -> CookieStore {
-    let pair = KeyPair::new(&[0x24; 32], Some(&[0x42; 32]), Algorithm::Xaes256Gcm).unwrap();
+    let pair = KeyPair::new(
+        &key_bytes(0x24),
+        Some(&key_bytes(0x42)),
+        Algorithm::Xaes256Gcm,
+    )
+    .unwrap();
     CookieStore::builder("s", Keyring::new(vec![pair]).unwrap())
+        .allow_non_host_name()
         .with_size_limit(size_limit)
         .build()
         .unwrap()

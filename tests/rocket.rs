@@ -482,6 +482,68 @@ async fn two_fairings_with_one_store_save_it_once<D: Driver>() {
     assert_eq!(client.get("/count").await.body, "2");
 }
 
+/// Rocket 0.5 drops a whole `Cookie` header field whose bytes are not
+/// UTF-8 (whatever the cookie's name) before any fairing or its own jar
+/// sees it: the session then looks absent, exactly as the module docs and
+/// SECURITY.md ("Rocket and non-UTF-8 cookies") say. Over a real server:
+/// Rocket's local client cannot send such bytes.
+#[tokio::test]
+async fn non_utf8_cookie_drops_the_whole_cookie_header_as_documented() {
+    let client: Http = start().await;
+    assert_eq!(client.get("/count").await.body, "1");
+    let session = client.cookie_header();
+    assert!(session.starts_with("session="), "{session}");
+    let with = |extra: &[u8], first: bool| -> Vec<u8> {
+        let (a, b) = if first {
+            (extra, session.as_bytes())
+        } else {
+            (session.as_bytes(), extra)
+        };
+        [a, b"; ", b].concat()
+    };
+    // Control: a UTF-8 neighbour (even a non-ASCII one) changes nothing.
+    for extra in [&b"theme=dark"[..], "note=caf\u{e9}".as_bytes()] {
+        let reply = client
+            .get_with_raw_cookies("/read", &[&with(extra, false)])
+            .await;
+        assert_eq!(reply.body, "Some(1) new=false error=None");
+    }
+    // One non-UTF-8 cookie of any name, before or after the session cookie,
+    // in the same field: the session is absent (no error: it was not seen),
+    // and a read-only request writes nothing, so the user's cookie survives.
+    let bad: [&[u8]; 3] = [b"junk=\xff", b"tracker=caf\xe9", b"session.9=\xc3\x28"];
+    for extra in bad {
+        for first in [false, true] {
+            let reply = client
+                .get_with_raw_cookies("/read", &[&with(extra, first)])
+                .await;
+            assert_eq!(reply.body, "None new=true error=None", "{extra:?}");
+            assert!(reply.set_cookies().is_empty(), "{:?}", reply.set_cookies());
+        }
+    }
+    assert_eq!(
+        client
+            .get_with_raw_cookies("/read", &[session.as_bytes()])
+            .await
+            .body,
+        "Some(1) new=false error=None"
+    );
+    // A request that writes the session starts a fresh one, whose cookie
+    // replaces the user's: the harm the documented mitigations prevent.
+    let reply = client
+        .get_with_raw_cookies("/count", &[&with(b"junk=\xff", false)])
+        .await;
+    assert_eq!(reply.body, "1");
+    let fresh = reply.set_cookies()[0].split(';').next().unwrap().to_owned();
+    assert!(fresh.starts_with("session=") && fresh != session, "{fresh}");
+    // Only the offending field is dropped: in a field of its own (as HTTP/2
+    // clients may send each cookie), the session field still reaches Rocket.
+    let reply = client
+        .get_with_raw_cookies("/read", &[session.as_bytes(), b"junk=\xff"])
+        .await;
+    assert_eq!(reply.body, "Some(1) new=false error=None");
+}
+
 #[test]
 fn colliding_store_names_are_refused() {
     // `auth.1` is the name of `auth`'s second chunk: the stores would read

@@ -49,7 +49,10 @@ fn routes(config: &mut web::ServiceConfig) {
 fn store() -> CookieStore {
     let keyring =
         Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
-    CookieStore::new("session", keyring).unwrap()
+    CookieStore::builder("session", keyring)
+        .allow_non_host_name()
+        .build()
+        .unwrap()
 }
 
 fn set_cookie<B>(response: &actix_web::dev::ServiceResponse<B>) -> Vec<String> {

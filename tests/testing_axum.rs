@@ -48,7 +48,10 @@ fn app(store: CookieStore) -> Router {
 fn store() -> CookieStore {
     let keyring =
         Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
-    CookieStore::new("session", keyring).unwrap()
+    CookieStore::builder("session", keyring)
+        .allow_non_host_name()
+        .build()
+        .unwrap()
 }
 
 fn set_cookie(response: &Response) -> Vec<String> {

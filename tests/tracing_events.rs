@@ -49,6 +49,7 @@ fn events_describe_outcomes_without_secrets() {
     let new = Keyring::generate_entry(Default::default()).unwrap();
     let store = |config: &str| {
         CookieStore::builder("sid", Keyring::from_config(config).unwrap())
+            .allow_non_host_name()
             .with_size_limit(8 * 1024)
             .build()
             .unwrap()

@@ -18,7 +18,7 @@ static STORE: LazyLock<CookieStore> = LazyLock::new(|| {
     let config = [common::VECTOR_KEYS, &common::every_algorithm_config()].join("\n");
     let keyring = sealed_session::Keyring::from_config(&config).expect("keyring");
     // Room for the three-chunk vectors.
-    CookieStore::builder(common::NAME, keyring)
+    CookieStore::builder(common::NAME, keyring).allow_non_host_name()
         .with_size_limit(16 * 1024)
         .build()
         .expect("store")

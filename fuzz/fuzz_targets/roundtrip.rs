@@ -18,7 +18,7 @@ static STORES: LazyLock<Vec<CookieStore>> = LazyLock::new(|| {
     Algorithm::ALL
         .iter()
         .map(|alg| {
-            CookieStore::builder(common::NAME, common::keyring(*alg))
+            CookieStore::builder(common::NAME, common::keyring(*alg)).allow_non_host_name()
                 .with_size_limit(24 * 1024)
                 .build()
                 .expect("store")

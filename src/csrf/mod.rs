@@ -24,7 +24,7 @@
 //! ```
 //! use sealed_session::{CookieStore, Keyring};
 //!
-//! let store = CookieStore::new("session", Keyring::from_config(
+//! let store = CookieStore::new("__Host-session", Keyring::from_config(
 //!     &Keyring::generate_entry(Default::default())?)?)?;
 //! let mut session = store.load(None::<&str>);
 //! let token = session.csrf_token()?;           // for the form
@@ -111,7 +111,7 @@ impl crate::Session {
     /// the secret cannot be stored.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let mut session = store.load(None::<&str>);
     /// let a = session.csrf_token()?;
@@ -141,7 +141,7 @@ impl crate::Session {
     /// [`Reason::WrongToken`].
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// use sealed_session::csrf::Reason;
     /// let mut session = store.load(None::<&str>);

@@ -28,7 +28,7 @@ const TOKEN_TEXT_LEN: usize = (TOKEN_LEN * 4).div_ceil(3);
 /// `Debug` does not.
 ///
 /// ```
-/// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+/// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
 /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
 /// let mut session = store.load(None::<&str>);
 /// let token = session.csrf_token()?;
@@ -45,7 +45,7 @@ impl CsrfToken {
     /// The token text.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let token = store.load(None::<&str>).csrf_token()?;
     /// assert!(token.as_str().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));

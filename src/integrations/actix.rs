@@ -44,7 +44,7 @@
 //! #[actix_web::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let keyring = Keyring::from_config(&std::env::var("SESSION_KEYS")?)?;
-//!     let store = CookieStore::new("session", keyring)?;
+//!     let store = CookieStore::new("__Host-session", keyring)?;
 //!     HttpServer::new(move || {
 //!         App::new()
 //!             .wrap(SessionMiddleware::new(store.clone()))
@@ -79,7 +79,7 @@ use crate::{CookieStore, SaveError, ValueError};
 /// use actix_web::{App, web};
 /// use sealed_session::actix::{Session, SessionMiddleware};
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+/// # let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
 ///
 /// async fn hello(session: Session) -> String {
 ///     format!("your session id is {}", session.id())
@@ -101,7 +101,7 @@ impl SessionMiddleware {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::new("session", keyring)?;
+    /// let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
     /// let middleware = sealed_session::actix::SessionMiddleware::new(store);
     /// # let _ = middleware;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -121,11 +121,11 @@ impl SessionMiddleware {
     /// use actix_web::{App, web};
     /// use sealed_session::actix::{SessionMiddleware, Sessions};
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let auth = sealed_session::CookieStore::new("auth", keyring)?;
-    /// let prefs = auth.for_name("prefs")?;
+    /// let auth = sealed_session::CookieStore::new("__Host-auth", keyring)?;
+    /// let prefs = auth.for_name("__Host-prefs")?;
     ///
     /// async fn page(sessions: Sessions) -> String {
-    ///     let theme = sessions.get("prefs").and_then(|s| s.get::<String>("theme").ok().flatten());
+    ///     let theme = sessions.get("__Host-prefs").and_then(|s| s.get::<String>("theme").ok().flatten());
     ///     theme.unwrap_or_else(|| "light".into())
     /// }
     /// let app = App::new()
@@ -171,7 +171,7 @@ where
 /// ```
 /// use actix_web::{App, web};
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+/// # let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
 /// // Built by actix-web when the middleware wraps an app or scope:
 /// let app = App::new().service(
 ///     web::scope("/account").wrap(sealed_session::actix::SessionMiddleware::new(store)),

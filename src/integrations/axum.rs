@@ -57,12 +57,12 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
-//! let store = CookieStore::new("session", keyring)?; // e.g. SESSION_KEYS
+//! let store = CookieStore::new("__Host-session", keyring)?; // e.g. SESSION_KEYS
 //! let app = Router::new().route("/", get(counter)).layer(SessionLayer::new(store));
 //!
 //! let response = app.oneshot(Request::get("/").body(Body::empty())?).await?;
 //! let set_cookie = response.headers()["set-cookie"].to_str()?;
-//! assert!(set_cookie.starts_with("session="));
+//! assert!(set_cookie.starts_with("__Host-session="));
 //! assert!(set_cookie.ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax"));
 //! assert_eq!(response.headers()["cache-control"], "private");
 //! assert_eq!(response.headers()["vary"], "Cookie");
@@ -98,7 +98,7 @@ use crate::{CookieStore, SaveError, ValueError};
 /// use axum::{Router, routing::get};
 /// use sealed_session::axum::{Session, SessionLayer};
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+/// # let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
 ///
 /// async fn hello(session: Session) -> String {
 ///     format!("your session id is {}", session.id())
@@ -118,7 +118,7 @@ impl SessionLayer {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::new("session", keyring)?;
+    /// let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
     /// let layer = sealed_session::axum::SessionLayer::new(store);
     /// # let _ = layer;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -138,11 +138,11 @@ impl SessionLayer {
     /// use axum::{Router, routing::get};
     /// use sealed_session::axum::{SessionLayer, Sessions};
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let auth = sealed_session::CookieStore::new("auth", keyring)?;
-    /// let prefs = auth.for_name("prefs")?;
+    /// let auth = sealed_session::CookieStore::new("__Host-auth", keyring)?;
+    /// let prefs = auth.for_name("__Host-prefs")?;
     ///
     /// async fn page(sessions: Sessions) -> String {
-    ///     let theme = sessions.get("prefs").and_then(|s| s.get::<String>("theme").ok().flatten());
+    ///     let theme = sessions.get("__Host-prefs").and_then(|s| s.get::<String>("theme").ok().flatten());
     ///     theme.unwrap_or_else(|| "light".into())
     /// }
     /// let app: Router = Router::new()
@@ -180,7 +180,7 @@ impl<S> Layer<S> for SessionLayer {
 /// ```
 /// use tower_layer::Layer;
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+/// # let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
 /// let inner = tower::service_fn(|_req: http::Request<String>| async {
 ///     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
 /// });

@@ -30,8 +30,8 @@
 //!
 //! #[actix_web::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
-//!     let store = CookieStore::new("session", keyring)?;
+//!     let keyring = Keyring::from_env("SESSION_KEYS")?;
+//!     let store = CookieStore::new("__Host-session", keyring)?;
 //!     HttpServer::new(move || {
 //!         App::new()
 //!             .route("/", web::get().to(form))

@@ -29,8 +29,8 @@
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
-//!     let store = CookieStore::new("session", keyring)?;
+//!     let keyring = Keyring::from_env("SESSION_KEYS")?;
+//!     let store = CookieStore::new("__Host-session", keyring)?;
 //!     let app = Router::new()
 //!         .route("/", get(form).post(add))
 //!         .layer(CsrfLayer::new())            // inner: sees the session

@@ -160,7 +160,7 @@ impl Session {
     ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Session;
     ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn is_auth(session: &Session) -> bool {
-    ///     session.name() == "auth"
+    ///     session.name() == "__Host-auth"
     /// }
     /// ```
     #[must_use]
@@ -715,7 +715,7 @@ fn save(shared: &Shared, session: &mut crate::Session) -> Result<Emit, SaveError
 ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Sessions;
 ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Sessions;
 /// fn theme(sessions: &Sessions) -> Result<String, sealed_session::ValueError> {
-///     let Some(prefs) = sessions.get("prefs") else {
+///     let Some(prefs) = sessions.get("__Host-prefs") else {
 ///         return Ok("light".into());
 ///     };
 ///     Ok(prefs.get("theme")?.unwrap_or_else(|| "light".into()))
@@ -742,7 +742,7 @@ impl Sessions {
     ///# #[cfg(all(not(feature = "axum"), feature = "actix"))] use sealed_session::actix::Sessions;
     ///# #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Sessions;
     /// fn user(sessions: &Sessions) -> Option<String> {
-    ///     sessions.get("auth")?.get("user").ok().flatten()
+    ///     sessions.get("__Host-auth")?.get("user").ok().flatten()
     /// }
     /// ```
     #[must_use]

@@ -169,6 +169,7 @@ mod tests {
         )
         .unwrap();
         CookieStore::builder(name, keyring)
+            .allow_non_host_name()
             .with_header_transport("x-session")
             .build()
             .unwrap()

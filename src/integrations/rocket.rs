@@ -30,6 +30,26 @@
 //! [`CookieJar`](rocket::http::CookieJar) instead of a header: when a
 //! request has no `Cookie` header, the jar's cookies are read.
 //!
+//! # Security: a non-UTF-8 cookie hides every cookie
+//!
+//! Rocket 0.5 drops a whole `Cookie` header field that is not valid UTF-8
+//! before any fairing runs (logging `Header 'cookie' contains invalid
+//! UTF-8`), and its [`CookieJar`](rocket::http::CookieJar) gets nothing
+//! from it. Browsers send every cookie of a request in one field over
+//! HTTP/1.1, so a single cookie **of any name** whose bytes are not UTF-8
+//! (one a sibling subdomain or a plain-HTTP page can set) makes the session
+//! absent: a fresh session with no [`load_error`](Session::load_error), the
+//! user apparently logged out while that cookie lasts, and a response that
+//! writes the session replaces the user's cookie with a fresh one. A
+//! `__Host-` name does not prevent it (the offending cookie need not be
+//! the session's); nothing opens another session as the user's.
+//! Mitigations (SECURITY.md, "Rocket and non-UTF-8 cookies"): let no
+//! untrusted host set cookies for the site (HSTS with
+//! `includeSubDomains`), refuse or clean non-UTF-8 `Cookie` headers at a
+//! reverse proxy (answering with `Clear-Site-Data: "cookies"`), alert on
+//! Rocket's warning, or use the axum or actix-web integration, which read
+//! the header's bytes and lose only the offending cookie.
+//!
 //! Two requests of one client at once start from the same cookies, and the
 //! browser keeps the cookies of the response that arrives last (see the
 //! actix-web and axum module docs): make such writes idempotent, or keep
@@ -50,7 +70,7 @@
 //! #[rocket::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //!     let keyring = Keyring::from_config(&std::env::var("SESSION_KEYS")?)?;
-//!     let store = CookieStore::new("session", keyring)?;
+//!     let store = CookieStore::new("__Host-session", keyring)?;
 //!     let _ = rocket::build()
 //!         .attach(SessionFairing::new(store))
 //!         .mount("/", routes![counter])
@@ -80,7 +100,7 @@ use crate::{CookieStore, SaveError, ValueError};
 /// use rocket::{get, routes};
 /// use sealed_session::rocket::{Session, SessionFairing};
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+/// # let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
 ///
 /// #[get("/")]
 /// fn hello(session: Session) -> String {
@@ -103,7 +123,7 @@ impl SessionFairing {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::new("session", keyring)?;
+    /// let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
     /// let rocket = rocket::build().attach(sealed_session::rocket::SessionFairing::new(store));
     /// # let _ = rocket;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -123,12 +143,12 @@ impl SessionFairing {
     /// use rocket::{get, routes};
     /// use sealed_session::rocket::{SessionFairing, Sessions};
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let auth = sealed_session::CookieStore::new("auth", keyring)?;
-    /// let prefs = auth.for_name("prefs")?;
+    /// let auth = sealed_session::CookieStore::new("__Host-auth", keyring)?;
+    /// let prefs = auth.for_name("__Host-prefs")?;
     ///
     /// #[get("/")]
     /// fn page(sessions: Sessions) -> String {
-    ///     let theme = sessions.get("prefs").and_then(|s| s.get::<String>("theme").ok().flatten());
+    ///     let theme = sessions.get("__Host-prefs").and_then(|s| s.get::<String>("theme").ok().flatten());
     ///     theme.unwrap_or_else(|| "light".into())
     /// }
     /// let rocket = rocket::build()

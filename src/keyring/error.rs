@@ -58,6 +58,22 @@ pub enum KeyError {
         /// The 1-based position of the second pair.
         second: usize,
     },
+    /// A key's bytes are plainly not random: all zeros (a buffer a failed
+    /// key-management call never filled), few distinct bytes, a repeated
+    /// pattern, a counting sequence, or printable text such as a password.
+    WeakKey {
+        /// Which key: `"hash key"` or `"block key"`.
+        field: &'static str,
+        /// What gave it away.
+        reason: &'static str,
+    },
+    /// [`Keyring::from_pairs`](crate::Keyring::from_pairs) got an odd number
+    /// of keys for an encrypting algorithm: a lone hash key is never read as
+    /// a sign-only pair (pass [`Algorithm::HmacSha256`] for those).
+    OddKeyCount {
+        /// How many keys were given.
+        len: usize,
+    },
     /// The operating system's random source failed.
     Random,
     /// HKDF refused an output length (not reachable with the lengths used).
@@ -92,6 +108,14 @@ impl fmt::Display for KeyError {
             KeyError::DuplicateKeyId { id, first, second } => write!(
                 f,
                 "key pairs {first} and {second} have the same key id {id} (the same keys listed twice?)"
+            ),
+            KeyError::WeakKey { field, reason } => write!(
+                f,
+                "the {field} is not random ({reason}); generate one with `sealed-session keygen`"
+            ),
+            KeyError::OddKeyCount { len } => write!(
+                f,
+                "{len} keys for an encrypting algorithm: give hash and block keys in pairs (sign-only pairs only with Algorithm::HmacSha256)"
             ),
             KeyError::Random => f.write_str("the operating system's random source failed"),
             KeyError::Derivation => f.write_str("key derivation failed"),
@@ -140,6 +164,15 @@ pub enum ConfigErrorKind {
     Key(KeyError),
     /// The environment variable is unset or not UTF-8.
     MissingVariable(String),
+    /// The environment variable is set but empty or only blanks:
+    /// [`Keyring::from_env_or_generate`](crate::Keyring::from_env_or_generate)
+    /// never replaces it with a fresh key.
+    BlankVariable(String),
+    /// The environment variable is unset and this is a release build:
+    /// [`Keyring::from_env_or_generate`](crate::Keyring::from_env_or_generate)
+    /// falls back to a fresh key there only with
+    /// [`ALLOW_GENERATED_KEY_VAR`](crate::ALLOW_GENERATED_KEY_VAR) set to `1`.
+    GeneratedKeyInRelease(String),
     /// The key file could not be read.
     Io(String),
 }
@@ -233,6 +266,15 @@ impl fmt::Display for ConfigError {
             ConfigErrorKind::MissingVariable(var) => {
                 write!(f, "environment variable {var} is not set (or not UTF-8)")
             }
+            ConfigErrorKind::BlankVariable(var) => write!(
+                f,
+                "environment variable {var} is set but blank; set it to the session keys (e.g. from `sealed-session keygen`)"
+            ),
+            ConfigErrorKind::GeneratedKeyInRelease(var) => write!(
+                f,
+                "environment variable {var} is not set, and a release build does not fall back to a fresh key (every restart would log everyone out); set {var}, or {} to 1 outside production",
+                crate::ALLOW_GENERATED_KEY_VAR
+            ),
             ConfigErrorKind::Io(msg) => f.write_str(msg),
         }
     }

@@ -19,6 +19,7 @@ use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
+pub use env::ALLOW_GENERATED_KEY_VAR;
 pub use error::{ConfigError, ConfigErrorKind, KeyError};
 pub use key_id::KeyId;
 pub use limits::{BLOCK_KEY_LEN, MAX_HASH_KEY_LEN, MAX_KEY_PAIRS, MIN_HASH_KEY_LEN};
@@ -43,10 +44,14 @@ struct BlockKey(Zeroizing<[u8; BLOCK_KEY_LEN]>);
 /// ```
 /// use sealed_session::{Algorithm, KeyPair};
 ///
-/// let pair = KeyPair::new(&[7u8; 32], Some(&[9u8; 32]), Algorithm::XChaCha20Poly1305)?;
+/// // 32 random bytes each, e.g. from a key-management service.
+/// let (mut hash, mut block) = ([0u8; 32], [0u8; 32]);
+/// getrandom::fill(&mut hash)?;
+/// getrandom::fill(&mut block)?;
+/// let pair = KeyPair::new(&hash, Some(&block), Algorithm::XChaCha20Poly1305)?;
 /// assert_eq!(pair.algorithm(), Algorithm::XChaCha20Poly1305);
-/// assert!(!format!("{pair:?}").contains('7'));
-/// # Ok::<(), sealed_session::KeyError>(())
+/// assert_eq!(format!("{pair:?}"), "KeyPair { algorithm: XChaCha20Poly1305, .. }");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct KeyPair {
     hash: HashKey,
@@ -57,11 +62,27 @@ pub struct KeyPair {
 impl KeyPair {
     /// Builds a pair from raw key bytes.
     ///
+    /// The keys must be random bytes: a key that is plainly a placeholder
+    /// (all zeros, as a failed key-management call can leave a buffer; one
+    /// byte repeated; a repeated pattern; a counting sequence; printable
+    /// text such as a password) is refused, by the same rules as
+    /// [`Keyring::from_config`]. A random key is refused with probability
+    /// below 2^-45.
+    ///
     /// # Errors
     ///
     /// [`KeyError`] if the hash key is shorter than 32 bytes, the block key is
-    /// not 32 bytes, an encrypting algorithm has no block key, or sign-only
-    /// has one.
+    /// not 32 bytes, an encrypting algorithm has no block key, sign-only
+    /// has one, or a key is a placeholder ([`KeyError::WeakKey`]).
+    ///
+    /// ```
+    /// use sealed_session::{Algorithm, KeyError, KeyPair};
+    ///
+    /// let zeroed = [0u8; 32]; // e.g. a buffer a failed KMS call never filled
+    /// let err = KeyPair::new(&zeroed, None, Algorithm::HmacSha256).unwrap_err();
+    /// assert!(matches!(err, KeyError::WeakKey { field: "hash key", .. }));
+    /// # Ok::<(), sealed_session::KeyError>(())
+    /// ```
     pub fn new(
         hash_key: &[u8],
         block_key: Option<&[u8]>,
@@ -88,6 +109,13 @@ impl KeyPair {
             (None, true) => return Err(KeyError::MissingBlockKey { algorithm }),
             (Some(_), false) => return Err(KeyError::UnexpectedBlockKey),
         };
+        // The configuration text's placeholder rule, for every constructor:
+        // a zeroed buffer or a pasted placeholder must never become a key.
+        for (field, key) in [("hash key", Some(hash_key)), ("block key", block_key)] {
+            if let Some(reason) = key.and_then(placeholder) {
+                return Err(KeyError::WeakKey { field, reason });
+            }
+        }
         Ok(KeyPair {
             hash: HashKey(Zeroizing::new(hash_key.to_vec())),
             block,
@@ -287,33 +315,57 @@ impl Keyring {
 
     /// Builds a keyring from a flat list of keys, as gorilla's
     /// `CodecsFromPairs(keyPairs...)`: hash key, block key, hash key, block
-    /// key, ...; a trailing lone hash key is a sign-only pair. Encrypting
-    /// pairs use `algorithm`.
+    /// key, ..., newest pair first, each pair encrypting with `algorithm`.
+    ///
+    /// With [`Algorithm::HmacSha256`] every key is the hash key of a
+    /// sign-only pair (gorilla's `nil` block key): the sessions are signed,
+    /// not encrypted, and the client can read them. Sign-only is never
+    /// implied: with an encrypting algorithm an odd count is an error, not
+    /// a trailing sign-only pair.
     ///
     /// # Errors
     ///
-    /// As [`KeyPair::new`] and [`Keyring::new`]; an empty block key (gorilla's
-    /// `nil`) is not accepted here: name sign-only pairs in configuration.
+    /// [`KeyError::OddKeyCount`] for an odd count with an encrypting
+    /// algorithm, else as [`KeyPair::new`] (placeholder keys included) and
+    /// [`Keyring::new`].
     ///
     /// ```
-    /// use sealed_session::{Algorithm, Keyring};
+    /// use sealed_session::{Algorithm, KeyError, Keyring};
     ///
-    /// let (hash, block) = ([1u8; 32], [2u8; 32]);
+    /// // 32 random bytes each, e.g. from a key-management service.
+    /// let (mut hash, mut block) = ([0u8; 32], [0u8; 32]);
+    /// getrandom::fill(&mut hash)?;
+    /// getrandom::fill(&mut block)?;
     /// let keyring = Keyring::from_pairs(&[&hash, &block], Algorithm::Xaes256Gcm)?;
     /// assert_eq!(keyring.primary_algorithm(), Algorithm::Xaes256Gcm);
-    /// let signed = Keyring::from_pairs(&[&hash], Algorithm::Xaes256Gcm)?;
+    ///
+    /// // A lone hash key is sign-only only when asked for by name.
+    /// let err = Keyring::from_pairs(&[&hash], Algorithm::Xaes256Gcm).unwrap_err();
+    /// assert_eq!(err, KeyError::OddKeyCount { len: 1 });
+    /// let signed = Keyring::from_pairs(&[&hash], Algorithm::HmacSha256)?;
     /// assert_eq!(signed.primary_algorithm(), Algorithm::HmacSha256);
-    /// # Ok::<(), sealed_session::KeyError>(())
+    ///
+    /// // A zeroed buffer is refused, as in configuration text.
+    /// let err = Keyring::from_pairs(&[&[0u8; 32], &block], Algorithm::Xaes256Gcm).unwrap_err();
+    /// assert!(matches!(err, KeyError::WeakKey { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_pairs(keys: &[&[u8]], algorithm: Algorithm) -> Result<Self, KeyError> {
-        let pairs = keys
-            .chunks(2)
-            .map(|pair| match pair {
-                [hash, block] => KeyPair::new(hash, Some(block), algorithm),
-                [hash] => KeyPair::new(hash, None, Algorithm::HmacSha256),
-                _ => Err(KeyError::Empty),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let pairs = if algorithm.encrypts() {
+            if !keys.len().is_multiple_of(2) {
+                return Err(KeyError::OddKeyCount { len: keys.len() });
+            }
+            keys.chunks_exact(2)
+                .map(|pair| match pair {
+                    [hash, block] => KeyPair::new(hash, Some(block), algorithm),
+                    _ => Err(KeyError::OddKeyCount { len: keys.len() }),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            keys.iter()
+                .map(|hash| KeyPair::new(hash, None, algorithm))
+                .collect::<Result<Vec<_>, _>>()?
+        };
         Keyring::new(pairs)
     }
 
@@ -601,14 +653,10 @@ fn parse_entry(entry: &str) -> Result<KeyPair, ConfigErrorKind> {
     };
     let hash = decode_key(hash, "hash key")?;
     let block = block.map(|b| decode_key(b, "block key")).transpose()?;
-    let pair = KeyPair::new(&hash, block.as_deref().map(|b| &b[..]), algorithm)
-        .map_err(ConfigErrorKind::Key)?;
-    for (field, key) in [("hash key", Some(&hash)), ("block key", block.as_ref())] {
-        if let Some(reason) = key.and_then(|k| placeholder(k)) {
-            return Err(ConfigErrorKind::WeakKey { field, reason });
-        }
-    }
-    Ok(pair)
+    KeyPair::new(&hash, block.as_deref().map(|b| &b[..]), algorithm).map_err(|e| match e {
+        KeyError::WeakKey { field, reason } => ConfigErrorKind::WeakKey { field, reason },
+        e => ConfigErrorKind::Key(e),
+    })
 }
 
 /// Why `key` is plainly not random bytes, if it is not.

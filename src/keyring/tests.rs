@@ -1,6 +1,7 @@
 //! Unit tests of the keyring: parsing, key ids, derivation, refusals.
 
 use super::*;
+use crate::tests::jar::key_bytes;
 
 fn entry(alg: Algorithm) -> String {
     Keyring::generate_entry(alg).unwrap().to_string()
@@ -8,22 +9,38 @@ fn entry(alg: Algorithm) -> String {
 
 #[test]
 fn debug_does_not_leak_key() {
-    let pair = KeyPair::new(&[0xAB; 32], Some(&[0xCD; 32]), Algorithm::Xaes256Gcm).unwrap();
+    let (hash, block) = (key_bytes(1, b'h'), key_bytes(1, b'b'));
+    let pair = KeyPair::new(&hash, Some(&block), Algorithm::Xaes256Gcm).unwrap();
     let keyring = Keyring::new(vec![pair]).unwrap();
-    let pair = KeyPair::new(&[0xAB; 32], Some(&[0xCD; 32]), Algorithm::Xaes256Gcm).unwrap();
+    let pair = KeyPair::new(&hash, Some(&block), Algorithm::Xaes256Gcm).unwrap();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     for dbg in [format!("{pair:?}"), format!("{keyring:?}")] {
-        for needle in ["171", "205", "ab", "AB", "cd", "CD", "q6ur", "zc3N"] {
-            assert!(!dbg.contains(needle), "{dbg} leaks {needle}");
+        for key in [&hash, &block] {
+            let needles = [
+                hex(key),
+                hex(key).to_ascii_uppercase(),
+                b64.encode(key),
+                format!("{:?}", &key[..4]),
+                format!("{}, {}", key[0], key[1]),
+            ];
+            for needle in needles {
+                assert!(!dbg.contains(&needle), "{dbg} leaks {needle}");
+            }
         }
     }
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[test]
 fn ids_are_deterministic_and_depend_on_keys_and_algorithm() {
-    let a = Keyring::from_pairs(&[&[1; 32], &[2; 32]], Algorithm::Xaes256Gcm).unwrap();
-    let b = Keyring::from_pairs(&[&[1; 32], &[2; 32]], Algorithm::Xaes256Gcm).unwrap();
-    let c = Keyring::from_pairs(&[&[1; 32], &[2; 32]], Algorithm::Aes256Gcm).unwrap();
-    let d = Keyring::from_pairs(&[&[1; 32], &[3; 32]], Algorithm::Xaes256Gcm).unwrap();
+    let (k1, k2, k3) = (key_bytes(1, 0), key_bytes(2, 0), key_bytes(3, 0));
+    let a = Keyring::from_pairs(&[&k1, &k2], Algorithm::Xaes256Gcm).unwrap();
+    let b = Keyring::from_pairs(&[&k1, &k2], Algorithm::Xaes256Gcm).unwrap();
+    let c = Keyring::from_pairs(&[&k1, &k2], Algorithm::Aes256Gcm).unwrap();
+    let d = Keyring::from_pairs(&[&k1, &k3], Algorithm::Xaes256Gcm).unwrap();
     assert_eq!(a.primary_id(), b.primary_id());
     assert_ne!(a.primary_id(), c.primary_id());
     assert_ne!(a.primary_id(), d.primary_id());
@@ -192,8 +209,120 @@ fn key_lengths() {
         KeyPair::new(&[0; 32], None, Algorithm::Xaes256Gcm),
         Err(KeyError::MissingBlockKey { .. })
     ));
-    assert!(KeyPair::new(&[0; 64], Some(&[0; 32]), Algorithm::Aes256Gcm).is_ok());
+    let long: Vec<u8> = [key_bytes(4, 0), key_bytes(4, 1)].concat();
+    assert!(KeyPair::new(&long, Some(&key_bytes(4, 2)), Algorithm::Aes256Gcm).is_ok());
     assert!(Keyring::new(Vec::new()).is_err());
+}
+
+/// Issue 19: `KeyPair::new` applies the configuration text's placeholder
+/// rule to both keys, for every algorithm (a zeroed buffer from a failed
+/// key-management call must not become a key).
+#[test]
+fn key_pair_new_refuses_zeroed_and_placeholder_keys() {
+    let good = key_bytes(5, 0);
+    let placeholders: [(&str, Vec<u8>); 6] = [
+        ("zeroed", vec![0; 32]),
+        ("one byte repeated", vec![0xA5; 32]),
+        (
+            "repeated pattern",
+            b"abcdefghabcdefghabcdefghabcdefgh".to_vec(),
+        ),
+        ("counting", (0u8..32).collect()),
+        ("printable", b"correct horse battery staple!!?!".to_vec()),
+        ("zeroed 64 bytes", vec![0; 64]),
+    ];
+    for alg in Algorithm::ALL {
+        let block = alg.encrypts().then_some(&good[..]);
+        for (what, bad) in &placeholders {
+            let err = KeyPair::new(bad, block, alg).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    KeyError::WeakKey {
+                        field: "hash key",
+                        ..
+                    }
+                ),
+                "{alg} {what} hash key: {err:?}"
+            );
+            assert!(err.to_string().contains("not random"), "{err}");
+            if alg.encrypts() && bad.len() == 32 {
+                let err = KeyPair::new(&key_bytes(5, 1), Some(bad), alg).unwrap_err();
+                assert!(
+                    matches!(
+                        err,
+                        KeyError::WeakKey {
+                            field: "block key",
+                            ..
+                        }
+                    ),
+                    "{alg} {what} block key: {err:?}"
+                );
+            }
+        }
+        assert!(KeyPair::new(&key_bytes(5, 1), block, alg).is_ok(), "{alg}");
+    }
+}
+
+/// Issue 19: the flat `from_pairs` list refuses placeholders too, and an
+/// odd count is an error, never a silent sign-only pair.
+#[test]
+fn from_pairs_refuses_odd_counts_and_placeholders() {
+    let (h1, b1, h2) = (key_bytes(6, 0), key_bytes(6, 1), key_bytes(6, 2));
+    for alg in [
+        Algorithm::Xaes256Gcm,
+        Algorithm::XChaCha20Poly1305,
+        Algorithm::Aes256Gcm,
+    ] {
+        assert_eq!(
+            Keyring::from_pairs(&[&h1], alg).unwrap_err(),
+            KeyError::OddKeyCount { len: 1 }
+        );
+        assert_eq!(
+            Keyring::from_pairs(&[&h1, &b1, &h2], alg).unwrap_err(),
+            KeyError::OddKeyCount { len: 3 }
+        );
+        let keyring = Keyring::from_pairs(&[&h1, &b1], alg).unwrap();
+        assert_eq!(keyring.ids().map(|(_, a)| a).collect::<Vec<_>>(), [alg]);
+        for bad in [[0u8; 32], [0x41; 32]] {
+            for keys in [[&bad, &b1], [&h1, &bad]] {
+                let err = Keyring::from_pairs(&[keys[0], keys[1]], alg).unwrap_err();
+                assert!(matches!(err, KeyError::WeakKey { .. }), "{alg}: {err:?}");
+            }
+        }
+    }
+    assert_eq!(
+        Keyring::from_pairs(&[], Algorithm::Xaes256Gcm).unwrap_err(),
+        KeyError::Empty
+    );
+    // Sign-only is asked for by name: every key is a sign-only pair.
+    let signed = Keyring::from_pairs(&[&h1, &h2], Algorithm::HmacSha256).unwrap();
+    let algs: Vec<_> = signed.ids().map(|(_, a)| a).collect();
+    assert_eq!(algs, [Algorithm::HmacSha256, Algorithm::HmacSha256]);
+    assert!(matches!(
+        Keyring::from_pairs(&[&h1, &[0; 32]], Algorithm::HmacSha256),
+        Err(KeyError::WeakKey {
+            field: "hash key",
+            ..
+        })
+    ));
+}
+
+/// Configuration text keeps reporting a placeholder as `WeakKey` of its
+/// entry (the rule now lives in `KeyPair::new`).
+#[test]
+fn config_text_placeholder_is_still_a_weak_key_entry() {
+    let good = Keyring::generate_entry(Algorithm::Xaes256Gcm).unwrap();
+    let zeroed = format!("xaes-256-gcm:{}:{}", "A".repeat(43), "A".repeat(43));
+    let err = Keyring::from_config(&format!("{}\n{zeroed}", *good)).unwrap_err();
+    assert_eq!(err.entry(), 2);
+    assert!(matches!(
+        err.kind(),
+        ConfigErrorKind::WeakKey {
+            field: "hash key",
+            ..
+        }
+    ));
 }
 
 /// Issue 11 item 10: the grammar of SECURITY.md "Key configuration text".
@@ -284,11 +413,13 @@ fn key_text_separators_comments_blanks_and_bom() {
 #[test]
 fn item13_config_entry_is_written_without_reallocating() {
     for hash_len in [MIN_HASH_KEY_LEN, 100, MAX_HASH_KEY_LEN] {
-        let hash: Vec<u8> = (0..hash_len)
-            .map(|i| u8::try_from((i * 7 + 3) % 251).unwrap())
+        let hash: Vec<u8> = (0..=255u8)
+            .flat_map(|seed| key_bytes(seed, b'l'))
+            .take(hash_len)
             .collect();
         for alg in Algorithm::ALL {
-            let block = alg.encrypts().then_some(&[0x5a; BLOCK_KEY_LEN][..]);
+            let block = key_bytes(7, 0);
+            let block = alg.encrypts().then_some(&block[..]);
             let entry = KeyPair::new(&hash, block, alg).unwrap().to_config_entry();
             // Capacity reserved up front equals the final length, so the
             // buffer never grew (a growth would have freed a partial copy).
@@ -308,4 +439,58 @@ fn algorithm_names_round_trip() {
         assert_eq!(alg.to_string(), alg.name());
     }
     assert_eq!("sign-only".parse(), Ok(Algorithm::HmacSha256));
+}
+
+/// Issue 19: the development fallback's decisions, for every kind of value
+/// the variable can have, in a development and in a release build.
+#[test]
+fn dev_key_fallback_refuses_blank_and_release_without_the_switch() {
+    use std::env::VarError;
+
+    use super::env::fallback;
+    for blank in ["", " ", "\t\r\n", "  \n  "] {
+        for may_generate in [true, false] {
+            let err = fallback("KEYS", Ok(blank.to_owned()), may_generate).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                &ConfigErrorKind::BlankVariable("KEYS".to_owned()),
+                "{blank:?}"
+            );
+            assert!(err.to_string().contains("KEYS is set but blank"), "{err}");
+        }
+    }
+    // Missing: a fresh key in a development build (or with the switch) ...
+    let a = fallback("KEYS", Err(VarError::NotPresent), true).unwrap();
+    let b = fallback("KEYS", Err(VarError::NotPresent), true).unwrap();
+    assert_eq!(a.len(), 1);
+    assert_ne!(
+        a.primary_id(),
+        b.primary_id(),
+        "each call draws a fresh key"
+    );
+    // ... and an error in a release build without it, naming the switch.
+    let err = fallback("KEYS", Err(VarError::NotPresent), false).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &ConfigErrorKind::GeneratedKeyInRelease("KEYS".to_owned())
+    );
+    assert!(
+        err.to_string().contains(crate::ALLOW_GENERATED_KEY_VAR),
+        "{err}"
+    );
+    // Set: parsed strictly, never replaced by a fresh key.
+    let good = Keyring::generate_entry(Algorithm::Xaes256Gcm).unwrap();
+    let expected = Keyring::from_config(&good).unwrap().primary_id();
+    for may_generate in [true, false] {
+        let k = fallback("KEYS", Ok(good.to_string()), may_generate).unwrap();
+        assert_eq!(k.primary_id(), expected);
+        let err = fallback("KEYS", Ok("not-a-key".to_owned()), may_generate).unwrap_err();
+        assert_eq!(err.kind(), &ConfigErrorKind::MissingAlgorithm);
+        let not_unicode = Err(VarError::NotUnicode(std::ffi::OsString::from("x")));
+        let err = fallback("KEYS", not_unicode, may_generate).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &ConfigErrorKind::MissingVariable("KEYS".to_owned())
+        );
+    }
 }

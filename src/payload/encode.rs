@@ -121,6 +121,7 @@ impl Payload {
     }
 
     /// The CBOR encoding with the payload's own lifetimes.
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn encode(&self) -> Vec<u8> {
         let lifetimes = self.lifetimes();
         let mut out = Vec::with_capacity(self.encoded_len(&lifetimes));

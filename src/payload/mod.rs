@@ -19,6 +19,7 @@ mod validate;
 
 use zeroize::{Zeroize, Zeroizing};
 
+#[cfg(any(test, fuzzing, feature = "unstable-internals"))]
 pub(crate) use validate::MAX_DEPTH;
 
 /// Top-level map keys (SECURITY.md, "Payload").
@@ -125,18 +126,21 @@ impl Payload {
     }
 
     /// [`Payload::open`] on a copy of `bytes`.
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn decode(bytes: &[u8]) -> Result<Payload, Malformed> {
         Payload::open(Zeroizing::new(bytes.to_vec()))
     }
 
     /// Whether `bytes` is a valid payload: the same pass as
     /// [`Payload::open`], without building the index.
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn is_valid(bytes: &[u8]) -> bool {
         validate::index(bytes, false).is_ok()
     }
 
     /// Whether `bytes` is a valid payload, by exactly the work of
     /// [`Payload::open`] (the index built, then dropped) but in place.
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn opens(bytes: &[u8]) -> bool {
         validate::index(bytes, true).is_ok()
     }
@@ -220,6 +224,7 @@ pub(crate) fn check_value(bytes: &[u8]) -> Result<(), Malformed> {
 
 /// The deepest nesting of any value in a valid payload, counted as the
 /// decoder counts it (a top-level value is at depth 1); 0 with no values.
+#[cfg(any(test, fuzzing, feature = "unstable-internals"))]
 pub(crate) fn max_depth(payload: &Payload) -> usize {
     let data = payload
         .data

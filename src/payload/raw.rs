@@ -146,6 +146,7 @@ impl Payload {
     }
 
     /// Each data entry: key and value bytes.
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.data
             .iter()
@@ -153,6 +154,7 @@ impl Payload {
     }
 
     /// Each flash bucket: its name and the bucket itself.
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn buckets(&self) -> impl Iterator<Item = (&str, &Bucket)> {
         self.flashes.iter().map(|b| (self.text(&b.name), b))
     }

@@ -161,6 +161,7 @@ pub(super) fn skip(bytes: &[u8], pos: usize) -> usize {
 
 /// The depth of the deepest item of the valid value `bytes`, the value
 /// itself at depth 1.
+#[cfg(any(test, fuzzing, feature = "unstable-internals"))]
 pub(super) fn depth(bytes: &[u8]) -> usize {
     let mut w = Walk {
         input: bytes,
@@ -525,6 +526,7 @@ impl<'a> Walk<'a> {
     }
 
     /// The depth of the deepest item of the (valid) value at `pos`.
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     fn depth(&mut self, depth: usize) -> usize {
         let Ok(head) = self.head() else {
             return depth;

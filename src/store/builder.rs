@@ -59,7 +59,10 @@ impl CookieStoreBuilder {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::builder("s", keyring).with_path("/app").build()?;
+    /// let store = sealed_session::CookieStore::builder("session", keyring)
+    ///     .with_path("/app")
+    ///     .allow_non_host_name() // a Path other than / rules out the __Host- prefix
+    ///     .build()?;
     /// # let _ = store;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -77,8 +80,9 @@ impl CookieStoreBuilder {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    /// let store = sealed_session::CookieStore::builder("session", keyring)
     ///     .with_domain("example.com")
+    ///     .allow_non_host_name() // a Domain rules out the __Host- prefix
     ///     .build()?;
     /// # let _ = store;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -97,7 +101,7 @@ impl CookieStoreBuilder {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let dev_store = sealed_session::CookieStore::builder("s", keyring).with_secure(false).build()?;
+    /// let dev_store = sealed_session::CookieStore::builder("session", keyring).with_secure(false).build()?;
     /// # let _ = dev_store;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -115,7 +119,7 @@ impl CookieStoreBuilder {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::builder("s", keyring).with_http_only(true).build()?;
+    /// let store = sealed_session::CookieStore::builder("__Host-s", keyring).with_http_only(true).build()?;
     /// # let _ = store;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -134,7 +138,7 @@ impl CookieStoreBuilder {
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
     /// use sealed_session::SameSite;
-    /// let store = sealed_session::CookieStore::builder("s", keyring).with_same_site(SameSite::Strict).build()?;
+    /// let store = sealed_session::CookieStore::builder("__Host-s", keyring).with_same_site(SameSite::Strict).build()?;
     /// # let _ = store;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -147,7 +151,7 @@ impl CookieStoreBuilder {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::builder("s", keyring).with_partitioned(true).build()?;
+    /// let store = sealed_session::CookieStore::builder("__Host-s", keyring).with_partitioned(true).build()?;
     /// # let _ = store;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -163,7 +167,7 @@ impl CookieStoreBuilder {
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
     /// use std::time::Duration;
-    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    /// let store = sealed_session::CookieStore::builder("__Host-s", keyring)
     ///     .with_max_age(Duration::from_secs(3600))
     ///     .build()?;
     /// # let _ = store;
@@ -179,10 +183,22 @@ impl CookieStoreBuilder {
     /// half of it has passed, so an active user writes at most one extra
     /// cookie per half-timeout.
     ///
+    /// The current setting bounds the cookies already out there: one
+    /// sealed before the store had an idle timeout is held to its
+    /// issued-at plus the timeout, and one whose sealed deadline lies
+    /// further ahead than the timeout (plus the clock skew) was sealed
+    /// under a longer timeout and does not open
+    /// ([`LoadError::Expired`](crate::LoadError::Expired)). So shortening
+    /// the timeout from 7 days to 15 minutes ends a session unused for a
+    /// day at once. The session records no time of its last save, so such
+    /// an old cookie still opens in the last 15 minutes before its old
+    /// deadline; to end every session at once, use
+    /// [`with_not_before`](CookieStoreBuilder::with_not_before).
+    ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
     /// use std::time::Duration;
-    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    /// let store = sealed_session::CookieStore::builder("__Host-s", keyring)
     ///     .with_idle_timeout(Duration::from_secs(900))
     ///     .build()?;
     /// # let _ = store;
@@ -204,7 +220,7 @@ impl CookieStoreBuilder {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::builder("s", keyring).with_rolling(true).build()?;
+    /// let store = sealed_session::CookieStore::builder("__Host-s", keyring).with_rolling(true).build()?;
     /// # let _ = store;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -219,7 +235,7 @@ impl CookieStoreBuilder {
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
     /// use std::time::Duration;
-    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    /// let store = sealed_session::CookieStore::builder("__Host-s", keyring)
     ///     .with_clock_skew(Duration::from_secs(5))
     ///     .build()?;
     /// # let _ = store;
@@ -241,7 +257,7 @@ impl CookieStoreBuilder {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    /// let store = sealed_session::CookieStore::builder("__Host-s", keyring)
     ///     .with_size_limit(16 * 1024)
     ///     .build()?;
     /// assert_eq!(store.max_chunks(), 5);
@@ -271,7 +287,7 @@ impl CookieStoreBuilder {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    /// let store = sealed_session::CookieStore::builder("__Host-s", keyring)
     ///     .with_header_transport("x-session")
     ///     .build()?;
     /// assert_eq!(store.header_name(), Some("x-session"));
@@ -306,7 +322,7 @@ impl CookieStoreBuilder {
     /// use std::time::{Duration, SystemTime};
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
     /// let incident = SystemTime::now() - Duration::from_secs(3600);
-    /// let store = sealed_session::CookieStore::builder("s", keyring)
+    /// let store = sealed_session::CookieStore::builder("__Host-s", keyring)
     ///     .with_not_before(incident)
     ///     .build()?;
     /// # let _ = store;
@@ -354,7 +370,7 @@ impl CookieStoreBuilder {
     /// let signed_out: Arc<RwLock<HashMap<String, SystemTime>>> = Arc::default();
     /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
     /// let (ids, users) = (Arc::clone(&denylist), Arc::clone(&signed_out));
-    /// let store = CookieStore::builder("s", keyring)
+    /// let store = CookieStore::builder("__Host-s", keyring)
     ///     .with_revocation_check(move |session| {
     ///         let denied = ids.read().is_ok_and(|set| set.contains(&session.id()));
     ///         let user: Option<String> = session.get("user").ok().flatten();
@@ -388,6 +404,50 @@ impl CookieStoreBuilder {
         is_revoked: impl Fn(&Session) -> bool + Send + Sync + 'static,
     ) -> Self {
         self.options.revocation = Some(RevocationCheck(Arc::new(is_revoked)));
+        self
+    }
+
+    /// Accepts a `Secure` store whose cookie name lacks the `__Host-` prefix
+    /// (without this, [`build`](CookieStoreBuilder::build) refuses it with
+    /// [`StoreError::NonHostName`]). A store with `with_secure(false)`
+    /// (plain-HTTP development) needs no opt-out: it cannot use the prefix.
+    ///
+    /// # Security
+    ///
+    /// Browsers accept a `__Host-` cookie only from the host itself, over
+    /// HTTPS, with `Path=/` and no `Domain`. Any other name (`__Secure-`
+    /// included) can be set beside the user's cookie by a sibling subdomain
+    /// (`Domain=` the parent) or, in older browsers, a plain-HTTP page of
+    /// the same site: **cookie injection**. The store refuses the session
+    /// when two authentic sessions arrive under its name, so an attacker's
+    /// own session never becomes the user's, but the user is logged out
+    /// while the injected cookie lasts, and a store the user holds no cookie
+    /// of can be handed the attacker's session alone (SECURITY.md, "Cookie
+    /// injection"). Opt out only when the prefix cannot be used (a `Domain`
+    /// shared with subdomains, a `Path` other than `/`, an existing name
+    /// that must keep its cookies) and every host that can set cookies for
+    /// the site is trusted.
+    ///
+    /// ```
+    /// use sealed_session::{CookieStore, Keyring, StoreError};
+    /// # let config = Keyring::generate_entry(Default::default())?;
+    /// # let keyring = || Keyring::from_config(&config);
+    /// let err = CookieStore::builder("session", keyring()?).build().unwrap_err();
+    /// assert_eq!(err, StoreError::NonHostName("session".to_owned()));
+    ///
+    /// let shared = CookieStore::builder("session", keyring()?)
+    ///     .with_domain("example.com") // every subdomain is trusted
+    ///     .allow_non_host_name()
+    ///     .build()?;
+    /// assert_eq!(shared.name(), "session");
+    ///
+    /// // Plain-HTTP development: one line, no opt-out.
+    /// let dev = CookieStore::builder("session", keyring()?).with_secure(false).build()?;
+    /// # let _ = dev;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allow_non_host_name(mut self) -> Self {
+        self.options.allow_non_host_name = true;
         self
     }
 
@@ -467,6 +527,12 @@ impl CookieStoreBuilder {
         let latest = unix_secs(SystemTime::now()).saturating_add(o.clock_skew.as_secs());
         if o.not_before.is_some_and(|nb| nb > latest) {
             return Err(StoreError::NotBeforeInFuture);
+        }
+        // Secure by default: only `__Host-` keeps sibling subdomains and
+        // plain-HTTP pages from setting a cookie beside the user's
+        // (RFC 6265bis §4.1.3.2), so any other name is an explicit choice.
+        if o.secure && !lower.starts_with("__host-") && !o.allow_non_host_name {
+            return Err(StoreError::NonHostName(name.clone()));
         }
         let envelope = Envelope::new(&self.keyring, name).map_err(StoreError::Key)?;
         let chunk_names = (0..max_chunks).map(|i| chunk_name(name, i)).collect();

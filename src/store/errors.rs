@@ -65,6 +65,12 @@ pub enum StoreError {
     /// later than now plus the clock-skew allowance: it would log out every
     /// session issued until then, including the ones created meanwhile.
     NotBeforeInFuture,
+    /// A `Secure` store's cookie name lacks the `__Host-` prefix and the
+    /// builder did not opt out with
+    /// [`allow_non_host_name`](crate::CookieStoreBuilder::allow_non_host_name):
+    /// a sibling subdomain or a plain-HTTP page could set a cookie of that
+    /// name beside the user's (SECURITY.md, "Cookie injection").
+    NonHostName(String),
     /// Deriving the store's subkeys failed.
     Key(KeyError),
 }
@@ -117,6 +123,10 @@ impl fmt::Display for StoreError {
             StoreError::NotBeforeInFuture => f.write_str(
                 "the not-before cut-off is in the future; it would reject every session issued until then",
             ),
+            StoreError::NonHostName(name) => write!(
+                f,
+                "cookie name {name:?} lacks the __Host- prefix, so a sibling subdomain or a plain-HTTP page can set a cookie of that name; name it \"__Host-{name}\", or opt out explicitly with allow_non_host_name() (with_secure(false) for plain-HTTP development)"
+            ),
             StoreError::Key(e) => write!(f, "deriving the store's keys: {e}"),
         }
     }
@@ -138,7 +148,7 @@ impl std::error::Error for StoreError {
 /// use sealed_session::{CookieStore, Keyring, SaveError};
 ///
 /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
-/// let store = CookieStore::new("s", keyring)?;
+/// let store = CookieStore::new("__Host-s", keyring)?;
 /// let mut session = store.load(None::<&str>);
 /// session.insert("big", &"x".repeat(10_000))?;
 /// match store.save(&mut session) {

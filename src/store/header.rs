@@ -12,7 +12,7 @@ use crate::session::{Session, unix_secs};
 ///
 /// ```
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// # let store = sealed_session::CookieStore::builder("s", keyring).with_header_transport("x-session").build()?;
+/// # let store = sealed_session::CookieStore::builder("__Host-s", keyring).with_header_transport("x-session").build()?;
 /// let mut session = store.load_header(None);
 /// assert_eq!(store.save_header(&mut session)?, sealed_session::HeaderUpdate::Unchanged);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -34,7 +34,7 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::builder("s", keyring).with_header_transport("x-session").build()?;
+    /// # let store = sealed_session::CookieStore::builder("__Host-s", keyring).with_header_transport("x-session").build()?;
     /// let mut session = store.load_header(None);
     /// session.insert("user", "alice")?;
     /// let sealed_session::HeaderUpdate::Set(value) = store.save_header(&mut session)? else { panic!() };
@@ -67,7 +67,7 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::builder("s", keyring).with_header_transport("x-session").build()?;
+    /// # let store = sealed_session::CookieStore::builder("__Host-s", keyring).with_header_transport("x-session").build()?;
     /// let mut session = store.load_header(None);
     /// session.insert("k", &1)?;
     /// assert!(matches!(store.save_header(&mut session)?, sealed_session::HeaderUpdate::Set(_)));

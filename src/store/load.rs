@@ -25,8 +25,8 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
-    /// let session = store.load(["a=1; b=2", "s=not-a-session"]);
+    /// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
+    /// let session = store.load(["a=1; b=2", "__Host-s=not-a-session"]);
     /// assert!(session.is_new());
     /// assert_eq!(session.load_error(), Some(sealed_session::LoadError::Invalid));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -185,13 +185,27 @@ impl CookieStore {
         // A payload sealed before the store had an idle timeout carries no
         // idle deadline: it is held to `issued_at + idle`, so turning the
         // timeout on bounds the cookies already out there too.
-        let idle_deadline = payload.idle_deadline.or_else(|| {
-            let idle = self.inner.builder_options.idle_timeout?;
-            Some(payload.issued_at.saturating_add(idle.as_secs()))
-        });
+        let idle = self.inner.builder_options.idle_timeout.map(|i| i.as_secs());
+        let idle_deadline = payload
+            .idle_deadline
+            .or_else(|| Some(payload.issued_at.saturating_add(idle?)));
         let expired = now > payload.expires_at.saturating_add(skew)
             || idle_deadline.is_some_and(|d| now > d.saturating_add(skew));
         if expired {
+            return Err(LoadError::Expired);
+        }
+        // Every save seals `idle_deadline = now + idle`, so a deadline
+        // further ahead than the current timeout (plus the skew of the
+        // instance that sealed it) was sealed under a longer one: shortening
+        // the timeout bounds the cookies already out there too.
+        if let (Some(d), Some(idle)) = (payload.idle_deadline, idle)
+            && d > now.saturating_add(idle).saturating_add(skew)
+        {
+            event!(
+                debug,
+                cookie = self.name(),
+                "idle deadline beyond the store's current idle timeout"
+            );
             return Err(LoadError::Expired);
         }
         Ok(Session {

@@ -43,7 +43,7 @@ use options::Options;
 ///
 /// ```
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// # let store = sealed_session::CookieStore::new("s", keyring)?;
+/// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
 /// let mut session = store.load(None::<&str>);
 /// session.insert("notes", &"x".repeat(4000))?;
 /// for line in store.save(&mut session)? {
@@ -59,7 +59,7 @@ pub const MAX_COOKIE_LEN: usize = 4096;
 ///
 /// ```
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// let store = sealed_session::CookieStore::new("s", keyring)?;
+/// let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
 /// assert_eq!(store.size_limit(), sealed_session::DEFAULT_SIZE_LIMIT);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -70,8 +70,8 @@ pub const DEFAULT_SIZE_LIMIT: usize = 6 * 1024;
 /// use sealed_session::{CookieStore, MIN_SIZE_LIMIT, StoreError};
 /// # let config = sealed_session::Keyring::generate_entry(Default::default())?;
 /// # let keyring = || sealed_session::Keyring::from_config(&config);
-/// assert!(CookieStore::builder("s", keyring()?).with_size_limit(MIN_SIZE_LIMIT).build().is_ok());
-/// let err = CookieStore::builder("s", keyring()?).with_size_limit(MIN_SIZE_LIMIT - 1).build();
+/// assert!(CookieStore::builder("__Host-s", keyring()?).with_size_limit(MIN_SIZE_LIMIT).build().is_ok());
+/// let err = CookieStore::builder("__Host-s", keyring()?).with_size_limit(MIN_SIZE_LIMIT - 1).build();
 /// assert_eq!(err.unwrap_err(), StoreError::InvalidSizeLimit { limit: MIN_SIZE_LIMIT - 1 });
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -80,7 +80,7 @@ pub const MIN_SIZE_LIMIT: usize = 256;
 ///
 /// ```
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// # let store = sealed_session::CookieStore::new("s", keyring)?;
+/// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
 /// let session = store.load(None::<&str>);
 /// let lifetime = session.expires_at().duration_since(session.issued_at())?;
 /// assert_eq!(lifetime, sealed_session::DEFAULT_MAX_AGE);
@@ -99,7 +99,7 @@ pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// use std::time::Duration;
 /// use sealed_session::{CookieStore, MAX_CLOCK_SKEW, StoreError};
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// let err = CookieStore::builder("s", keyring)
+/// let err = CookieStore::builder("__Host-s", keyring)
 ///     .with_clock_skew(MAX_CLOCK_SKEW + Duration::from_secs(1))
 ///     .build()
 ///     .unwrap_err();
@@ -139,7 +139,7 @@ struct Inner {
 /// use sealed_session::{CookieStore, Keyring};
 ///
 /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
-/// let store = CookieStore::new("session", keyring)?;
+/// let store = CookieStore::new("__Host-session", keyring)?;
 ///
 /// // Request 1: no cookie.
 /// let mut session = store.load(None::<&str>);
@@ -169,16 +169,19 @@ impl fmt::Debug for CookieStore {
 }
 
 impl CookieStore {
-    /// A store with the default options for cookie `name`.
+    /// A store with the default options for cookie `name`. The defaults
+    /// include `Secure`, so the name must start with `__Host-` (see
+    /// [`CookieStore::builder`] for another name or plain HTTP).
     ///
     /// # Errors
     ///
-    /// [`StoreError::InvalidName`] if `name` is not a cookie-name token.
+    /// [`StoreError::InvalidName`] if `name` is not a cookie-name token,
+    /// [`StoreError::NonHostName`] if it lacks the `__Host-` prefix.
     ///
     /// ```
     /// use sealed_session::{CookieStore, Keyring};
     /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
-    /// let store = CookieStore::new("session", keyring)?;
+    /// let store = CookieStore::new("__Host-session", keyring)?;
     /// # let _ = store;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -200,10 +203,12 @@ impl CookieStore {
     /// store then refuses both sessions (an attacker's own session must
     /// never become the user's) and the user is logged out while the
     /// injected cookie lasts (SECURITY.md, "Cookie injection"). `build`
-    /// checks the prefix's rules. Browsers keep `__Host-` cookies on
-    /// `http://localhost` too, so development needs no other name; on other
-    /// plain-HTTP origins use `with_secure(false)` and a plain name, in
-    /// development only.
+    /// checks the prefix's rules, and refuses a `Secure` store under any
+    /// other name unless the builder says so with
+    /// [`allow_non_host_name`](CookieStoreBuilder::allow_non_host_name).
+    /// Browsers keep `__Host-` cookies on `http://localhost` too, so
+    /// development needs no other name; on other plain-HTTP origins use
+    /// `with_secure(false)` and a plain name, in development only.
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
@@ -234,10 +239,10 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// let auth = sealed_session::CookieStore::new("auth", keyring)?;
-    /// let prefs = auth.for_name("prefs")?;
-    /// assert_eq!(prefs.name(), "prefs");
-    /// assert!(auth.for_name("auth.1").is_err()); // the name of auth's second chunk
+    /// let auth = sealed_session::CookieStore::new("__Host-auth", keyring)?;
+    /// let prefs = auth.for_name("__Host-prefs")?;
+    /// assert_eq!(prefs.name(), "__Host-prefs");
+    /// assert!(auth.for_name("__Host-auth.1").is_err()); // the name of auth's second chunk
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn for_name(&self, name: impl Into<String>) -> Result<CookieStore, StoreError> {
@@ -262,8 +267,8 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
-    /// assert_eq!(store.name(), "s");
+    /// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
+    /// assert_eq!(store.name(), "__Host-s");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -280,7 +285,7 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
     /// assert_eq!(store.max_chunks(), 2); // the default 6 KiB budget
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -293,7 +298,7 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
     /// assert_eq!(store.size_limit(), sealed_session::DEFAULT_SIZE_LIMIT);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -306,7 +311,7 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
     /// assert_eq!(store.header_name(), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -321,7 +326,7 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
     /// store.load(None::<&str>);
     /// assert_eq!(store.stats().loads_fresh, 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -335,7 +340,7 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
     /// assert!(store.new_session().is_new());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -357,6 +362,7 @@ impl CookieStore {
     }
 
     /// The store's envelope (for the `__private` fuzz and test entry points).
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn envelope(&self) -> &Envelope {
         &self.inner.envelope
     }

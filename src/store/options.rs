@@ -51,6 +51,8 @@ pub(super) struct Options {
     /// Sessions issued before this Unix time do not open.
     pub(super) not_before: Option<u64>,
     pub(super) revocation: Option<RevocationCheck>,
+    /// A `Secure` store may use a name without `__Host-` (an explicit opt-out).
+    pub(super) allow_non_host_name: bool,
 }
 
 /// The application's "is this session revoked?" hook.
@@ -80,6 +82,7 @@ impl Default for Options {
             header: None,
             not_before: None,
             revocation: None,
+            allow_non_host_name: false,
         }
     }
 }

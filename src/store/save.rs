@@ -42,12 +42,12 @@ impl CookieStore {
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-    /// # let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
     /// let mut session = store.load(None::<&str>);
     /// assert!(store.save(&mut session)?.is_empty()); // nothing to store yet
     /// session.insert("k", "v")?;
     /// let lines = store.save(&mut session)?;
-    /// assert!(lines[0].starts_with("s="));
+    /// assert!(lines[0].starts_with("__Host-s="));
     /// assert!(lines[0].ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -78,7 +78,7 @@ impl ResponseSession {
     /// The saved session, if the response set one.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let outcome = store.session_from_response(Vec::<String>::new())?;
     /// assert!(outcome.saved().is_none());
@@ -123,13 +123,13 @@ impl CookieStore {
     /// if the session cannot be saved.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("session", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-session", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let cookie = store.cookie_header_for(|s| {
     ///     s.insert("user", "alice")?;
     ///     Ok(())
     /// })?;
-    /// assert!(cookie.starts_with("session="));
+    /// assert!(cookie.starts_with("__Host-session="));
     /// let session = store.load([cookie.as_str()]);
     /// assert_eq!(session.get::<String>("user")?.as_deref(), Some("alice"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -162,7 +162,7 @@ impl CookieStore {
     ///
     /// ```
     /// use sealed_session::ResponseSession;
-    /// # let store = sealed_session::CookieStore::new("session", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-session", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// // What a handler did: stored a user and a flash.
     /// let mut session = store.load(None::<&str>);
@@ -227,6 +227,7 @@ mod tests {
         )
         .unwrap();
         CookieStore::builder("s", keyring)
+            .allow_non_host_name()
             .with_size_limit(12 * 1024)
             .build()
             .unwrap()

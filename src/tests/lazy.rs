@@ -12,6 +12,7 @@ use crate::{Algorithm, CookieStore, SaveError, Session};
 
 fn store() -> CookieStore {
     CookieStore::builder("s", keyring(Algorithm::Xaes256Gcm, 7))
+        .allow_non_host_name()
         .with_clock_skew(Duration::ZERO)
         .build()
         .unwrap()
@@ -127,6 +128,7 @@ fn a_loaded_session_reads_and_changes_independently_of_its_clone() {
 #[test]
 fn a_failed_seal_commits_no_lifetimes() {
     let store = CookieStore::builder("s", keyring(Algorithm::Xaes256Gcm, 7))
+        .allow_non_host_name()
         .with_clock_skew(Duration::ZERO)
         .with_idle_timeout(Duration::from_secs(3600))
         .build()

@@ -16,7 +16,7 @@ const DAY: u64 = 24 * HOUR;
 
 fn builder() -> CookieStoreBuilder {
     let config = Keyring::generate_entry(crate::Algorithm::default()).unwrap();
-    CookieStore::builder("session", Keyring::from_config(&config).unwrap())
+    CookieStore::builder("session", Keyring::from_config(&config).unwrap()).allow_non_host_name()
 }
 
 fn cookie(lines: &[String]) -> String {

@@ -21,6 +21,7 @@ const BUDGET: usize = 16 * 1024;
 
 fn store(name: &str, alg: Algorithm, budget: usize) -> CookieStore {
     CookieStore::builder(name, keyring(alg, 7))
+        .allow_non_host_name()
         .with_size_limit(budget)
         .build()
         .unwrap()

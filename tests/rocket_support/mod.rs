@@ -194,6 +194,30 @@ impl Driver for Http {
     }
 }
 
+impl Http {
+    /// GETs `path` with exactly these `Cookie` header fields, as raw bytes
+    /// (not necessarily UTF-8), and no jar.
+    pub async fn get_with_raw_cookies(&self, path: &str, fields: &[&[u8]]) -> Reply {
+        let mut request = reqwest::Client::new().get(format!("http://{}{path}", self.addr));
+        for field in fields {
+            let value = reqwest::header::HeaderValue::from_bytes(field).unwrap();
+            request = request.header("cookie", value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: response.text().await.unwrap(),
+        }
+    }
+}
+
 impl Drop for Http {
     fn drop(&mut self) {
         self.shutdown.clone().notify();

@@ -29,7 +29,9 @@ pub(crate) fn inspect(
     let keyring = source.load()?;
     let primary = keyring.primary_id();
     let name = opening.name.as_str();
+    // Only reads: any name the application uses can be inspected.
     let mut builder = CookieStore::builder(name, keyring)
+        .allow_non_host_name()
         .with_size_limit(opening.size_limit)
         .with_clock_skew(opening.clock_skew);
     if let Some(idle) = opening.idle_timeout {

@@ -14,6 +14,7 @@ fn rotation_opens_with_the_old_key_and_reseals_under_the_new_primary() {
         let old_ring = keyring(old_alg, 1);
         let old_id = old_ring.primary_id();
         let old = CookieStore::builder("session", old_ring)
+            .allow_non_host_name()
             .with_clock_skew(Duration::ZERO)
             .build()
             .unwrap();
@@ -28,6 +29,7 @@ fn rotation_opens_with_the_old_key_and_reseals_under_the_new_primary() {
         let new_ring = Keyring::new(vec![pair(new_alg, 2), pair(old_alg, 1)]).unwrap();
         let new_id = new_ring.primary_id();
         let new = CookieStore::builder("session", new_ring)
+            .allow_non_host_name()
             .with_clock_skew(Duration::ZERO)
             .build()
             .unwrap();
@@ -56,7 +58,10 @@ fn rotation_opens_with_the_old_key_and_reseals_under_the_new_primary() {
         let (_, lines) = request(&new, &mut jar, later + 2, |_| {});
         assert!(lines.is_empty());
         // Only the new key is needed now; the old keyring cannot open it.
-        let only_new = CookieStore::new("session", keyring(new_alg, 2)).unwrap();
+        let only_new = CookieStore::builder("session", keyring(new_alg, 2))
+            .allow_non_host_name()
+            .build()
+            .unwrap();
         assert!(!only_new.load_at([jar.header()], later + 3).is_new());
         assert_eq!(
             old.load_at([jar.header()], later + 3).load_error(),
@@ -70,7 +75,10 @@ fn a_removed_key_no_longer_opens() {
     let old = store("session");
     let mut jar = Jar::new();
     logged_in(&old, &mut jar, T0);
-    let rotated = CookieStore::new("session", keyring(Algorithm::Xaes256Gcm, 2)).unwrap();
+    let rotated = CookieStore::builder("session", keyring(Algorithm::Xaes256Gcm, 2))
+        .allow_non_host_name()
+        .build()
+        .unwrap();
     let session = rotated.load_at([jar.header()], T0 + 1);
     assert!(session.is_new());
     assert_eq!(session.load_error(), Some(LoadError::Invalid));
@@ -142,10 +150,81 @@ fn for_name_keeps_the_options() {
 
 // ---- construction errors ----------------------------------------------------
 
+/// Issue 19: a `Secure` store's name must carry `__Host-` unless the
+/// builder opts out by name; plain-HTTP development stays one line.
+#[test]
+fn secure_names_without_host_prefix_need_the_explicit_opt_out() {
+    let ring = || keyring(Algorithm::Xaes256Gcm, 1);
+    let refused = |name: &str| StoreError::NonHostName(name.to_owned());
+    for name in [
+        "session",
+        "s",
+        "__Secure-session",
+        "__Host",
+        "_Host-s",
+        "x__Host-s",
+    ] {
+        assert_eq!(
+            CookieStore::builder(name, ring()).build().unwrap_err(),
+            refused(name),
+            "{name}"
+        );
+        assert_eq!(
+            CookieStore::new(name, ring()).unwrap_err(),
+            refused(name),
+            "{name}"
+        );
+        let err = refused(name).to_string();
+        assert!(
+            err.contains("__Host-") && err.contains("allow_non_host_name"),
+            "{err}"
+        );
+        // The opt-out, or plain HTTP, accepts the name.
+        let opted = CookieStore::builder(name, ring())
+            .allow_non_host_name()
+            .build()
+            .unwrap();
+        assert_eq!(opted.name(), name);
+        let dev = CookieStore::builder(name, ring()).with_secure(false);
+        let dev = dev.build();
+        if name.to_ascii_lowercase().starts_with("__secure-") {
+            assert_eq!(dev.unwrap_err(), StoreError::SecurePrefix);
+        } else {
+            assert_eq!(dev.unwrap().name(), name);
+        }
+    }
+    for name in ["__Host-session", "__host-s", "__HOST-s"] {
+        assert!(CookieStore::new(name, ring()).is_ok(), "{name}");
+    }
+    // Every option that rules out the prefix still needs the opt-out.
+    let needs_opt_out = [
+        CookieStore::builder("s", ring()).with_domain("example.com"),
+        CookieStore::builder("s", ring()).with_path("/app"),
+        CookieStore::builder("s", ring()).with_same_site(SameSite::None),
+    ];
+    for builder in needs_opt_out {
+        assert_eq!(builder.clone().build().unwrap_err(), refused("s"));
+        assert!(builder.allow_non_host_name().build().is_ok());
+    }
+    // `for_name` keeps the choice: a prefixed store's sibling needs the
+    // prefix too, an opted-out store's sibling is opted out as well.
+    let host = CookieStore::new("__Host-auth", ring()).unwrap();
+    assert_eq!(host.for_name("prefs").unwrap_err(), refused("prefs"));
+    assert_eq!(
+        host.for_name("__Host-prefs").unwrap().name(),
+        "__Host-prefs"
+    );
+    let plain = CookieStore::builder("auth", ring())
+        .allow_non_host_name()
+        .build()
+        .unwrap();
+    assert_eq!(plain.for_name("prefs").unwrap().name(), "prefs");
+}
+
 #[test]
 fn invalid_configurations_are_errors_at_construction() {
     let ring = || keyring(Algorithm::Xaes256Gcm, 1);
-    let b = |name: &str| CookieStore::builder(name, ring());
+    let b = |name: &str| CookieStore::builder(name, ring()).allow_non_host_name();
     let cases: Vec<(CookieStoreBuilder, StoreError)> = vec![
         (
             b("s").with_secure(false).with_same_site(SameSite::None),
@@ -273,4 +352,40 @@ fn the_smallest_budget_holds_an_empty_session_under_a_short_name() {
     session.add_flash("x").unwrap();
     let lines = store.save_at(&mut session, T0).unwrap();
     assert!(written(&lines)[0].name_value_len <= crate::MIN_SIZE_LIMIT);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// For random token names (with and without a prefix in any case) and
+    /// any combination of `Secure` and the opt-out: a store builds exactly
+    /// when the prefix rules hold and the name is `__Host-`, or the store is
+    /// not `Secure`, or it opted out; a refusal for the name alone is
+    /// `NonHostName`.
+    #[test]
+    fn a_secure_name_without_host_prefix_builds_only_with_the_opt_out(
+        prefix in proptest::sample::select(vec!["", "__Host-", "__host-", "__HOST-", "__Secure-", "__Host", "_Host-", "Host-"]),
+        rest in "[A-Za-z0-9_.-]{1,12}",
+        secure: bool,
+        opt_out: bool,
+    ) {
+        let name = format!("{prefix}{rest}");
+        let mut builder = CookieStore::builder(name.as_str(), keyring(Algorithm::Xaes256Gcm, 1))
+            .with_secure(secure);
+        if opt_out {
+            builder = builder.allow_non_host_name();
+        }
+        let lower = name.to_ascii_lowercase();
+        let host = lower.starts_with("__host-");
+        let expected = if !secure && host {
+            Err(StoreError::HostPrefix)
+        } else if !secure && lower.starts_with("__secure-") {
+            Err(StoreError::SecurePrefix)
+        } else if secure && !host && !opt_out {
+            Err(StoreError::NonHostName(name.clone()))
+        } else {
+            Ok(name.clone())
+        };
+        proptest::prop_assert_eq!(builder.build().map(|s| s.name().to_owned()), expected);
+    }
 }

@@ -33,6 +33,7 @@ fn max_age_drives_cookie_max_age_and_sealed_expiry_and_then_expires() {
 #[test]
 fn clock_skew_allowance_extends_expiry_and_bounds_the_future() {
     let store = CookieStore::builder("session", keyring(Algorithm::Xaes256Gcm, 1))
+        .allow_non_host_name()
         .with_max_age(Duration::from_secs(3600))
         .with_clock_skew(Duration::from_secs(60))
         .build()
@@ -99,6 +100,108 @@ fn idle_timeout_expires_and_activity_renews_at_most_once_per_half_timeout() {
     }
     assert!(writes <= 7200 / 300, "{writes} writes");
     assert!(writes >= 7200 / 600 - 1, "{writes} writes");
+}
+
+/// A store named `session` with idle timeout `idle` and a 60 s skew
+/// allowance (max-age 14 days), all sharing one keyring.
+fn idle_store(idle: u64) -> CookieStore {
+    CookieStore::builder("session", keyring(Algorithm::Xaes256Gcm, 1))
+        .allow_non_host_name()
+        .with_max_age(Duration::from_secs(14 * DAY))
+        .with_idle_timeout(Duration::from_secs(idle))
+        .with_clock_skew(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// Issue 19: the idle timeout shortened from 7 days to 15 minutes. Cookies
+/// sealed under the old timeout carry a deadline up to 7 days ahead; the
+/// store bounds them by its current setting, so one unused for a day (or a
+/// minute) does not open, while sessions sealed under the new timeout open
+/// as before.
+#[test]
+fn shortening_the_idle_timeout_bounds_cookies_sealed_under_the_longer_one() {
+    let (long, short) = (idle_store(7 * DAY), idle_store(900));
+    let mut jar = Jar::new();
+    request(&long, &mut jar, T0, |s| s.insert("user", "alice").unwrap());
+    // Under the old settings the cookie opens a day later.
+    assert!(!long.load_at([jar.header()], T0 + DAY).is_new());
+    for unused in [60, 901, 3600, DAY, 6 * DAY] {
+        let session = short.load_at([jar.header()], T0 + unused);
+        assert_eq!(
+            session.load_error(),
+            Some(LoadError::Expired),
+            "unused for {unused} s"
+        );
+        assert!(session.is_new());
+    }
+    // The bound is the current timeout plus the skew: the payload records
+    // no time of its last save, so in the last 15 minutes (+ skew) of its
+    // old deadline the cookie is indistinguishable from a fresh one.
+    let deadline = T0 + 7 * DAY;
+    assert_eq!(
+        short.load_at([jar.header()], deadline - 961).load_error(),
+        Some(LoadError::Expired)
+    );
+    assert!(!short.load_at([jar.header()], deadline - 960).is_new());
+
+    // Sessions sealed under the new timeout: open for 15 minutes (+ skew).
+    let mut jar = Jar::new();
+    request(&short, &mut jar, T0, |s| s.insert("user", "bob").unwrap());
+    assert!(!short.load_at([jar.header()], T0 + 960).is_new());
+    assert_eq!(
+        short.load_at([jar.header()], T0 + 961).load_error(),
+        Some(LoadError::Expired)
+    );
+}
+
+/// The bound allows for an instance whose clock runs ahead by the skew:
+/// its refreshed deadline is at most `idle + skew` ahead of the reader.
+#[test]
+fn idle_bound_allows_the_clock_skew_of_the_sealing_instance() {
+    let store = idle_store(900);
+    let mut jar = Jar::new();
+    request(&store, &mut jar, T0, |s| s.insert("user", "alice").unwrap());
+    // Refreshed at T0 + 500 by an instance whose clock is ahead: deadline T0 + 1400.
+    let (session, lines) = request(&store, &mut jar, T0 + 500, |_| {});
+    assert_eq!(written(&lines).len(), 1);
+    assert_eq!(session.idle_deadline().map(secs), Some(T0 + 1400));
+    // Read by an instance 60 s behind: opens; 61 s behind: refused.
+    assert!(!store.load_at([jar.header()], T0 + 440).is_new());
+    assert_eq!(
+        store.load_at([jar.header()], T0 + 439).load_error(),
+        Some(LoadError::Expired)
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// For any old and new idle timeout, save time and load time: a cookie
+    /// sealed under the old timeout opens under the new one only while its
+    /// deadline is within the new timeout (+ skew) of the reader's clock,
+    /// and never past it (+ skew); with an unchanged timeout, every load
+    /// within the timeout opens.
+    #[test]
+    fn idle_deadline_is_bounded_by_the_current_timeout(
+        old_idle in 1..=14 * DAY,
+        new_idle in 1..=14 * DAY,
+        saved in 0..DAY,
+        later in 0..15 * DAY,
+    ) {
+        let (old, new) = (idle_store(old_idle), idle_store(new_idle));
+        let mut jar = Jar::new();
+        request(&old, &mut jar, T0 + saved, |s| s.insert("k", &1).unwrap());
+        let (deadline, now) = (T0 + saved + old_idle, T0 + saved + later);
+        let session = new.load_at([jar.header()], now);
+        let opens = now <= deadline + 60 && deadline <= now + new_idle + 60;
+        proptest::prop_assert_eq!(!session.is_new(), opens);
+        if !opens {
+            proptest::prop_assert_eq!(session.load_error(), Some(LoadError::Expired));
+        }
+        let same = old.load_at([jar.header()], now);
+        proptest::prop_assert_eq!(!same.is_new(), later <= old_idle + 60);
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::jar::{Jar, T0, deleted, keyring, pair, parse, parse_all, written};
+use super::jar::{Jar, T0, deleted, key_bytes, keyring, pair, parse, parse_all, written};
 use crate::{
     Algorithm, CookieStore, CookieStoreBuilder, HeaderUpdate, Keyring, LoadError, SameSite,
     SaveError, Session, StoreError,
@@ -16,7 +16,9 @@ const DAY: u64 = 24 * 3600;
 /// A store with no clock-skew allowance, so every expiry in these tests is
 /// exact to the second.
 fn builder(name: &str) -> CookieStoreBuilder {
-    CookieStore::builder(name, keyring(Algorithm::Xaes256Gcm, 1)).with_clock_skew(Duration::ZERO)
+    CookieStore::builder(name, keyring(Algorithm::Xaes256Gcm, 1))
+        .allow_non_host_name()
+        .with_clock_skew(Duration::ZERO)
 }
 
 fn store(name: &str) -> CookieStore {

@@ -186,6 +186,9 @@ pub(super) fn build_store(c: &StoreConfig) -> CookieStore {
         c.cookie_name.as_str(),
         Keyring::from_config(&c.keys).unwrap(),
     )
+    // The vectors' names predate the `__Host-` default; the writer rules
+    // are the same for any name.
+    .allow_non_host_name()
     .with_size_limit(c.size_limit)
     .with_max_age(Duration::from_secs(c.max_age))
     .with_rolling(c.rolling)
