@@ -91,6 +91,7 @@ mod reader;
 mod reader_cases;
 mod reference;
 mod writer;
+mod writer_boundaries;
 mod writer_cases;
 
 use bad_payloads::*;

@@ -10,7 +10,7 @@ use super::*;
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const PAYLOAD_FILE: (&str, &str) = (
     "payload.json",
-    "ff1bac22398691f84c14c1238e2cec17c7bfcda455c4a057554975fcc06c4e7a",
+    "22e1f0f200ba7964167ec0b87c0382772aabc401009dfca2da29106266f3ad30",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -157,6 +157,46 @@ fn cases() -> Vec<PayloadCase> {
                     map(&[
                         (text("b"), array(&[uint(1)])),
                         (text("a"), array(&[uint(1)])),
+                    ]),
+                ));
+                cbor::top(&fields)
+            },
+        ),
+        (
+            "data-keys-utf8-not-utf16",
+            "ordering",
+            "Data keys U+FFFD (ef bf bd) then U+1F600 (f0 9f 98 80): ascending by their UTF-8 bytes. In UTF-16 code units the order is the reverse (U+1F600 is d83d de00, before fffd).",
+            "text keys compared as UTF-16 code units (a JavaScript, Java or C# string comparison)",
+            true,
+            with_data(map(&[
+                (text("\u{fffd}"), uint(1)),
+                (text("\u{1f600}"), uint(2)),
+            ])),
+        ),
+        (
+            "data-keys-utf16-order-refused",
+            "ordering",
+            "Data keys U+1F600 then U+FFFD: ascending in UTF-16 code units, descending in UTF-8 bytes, so refused.",
+            "text keys compared as UTF-16 code units (a JavaScript, Java or C# string comparison)",
+            false,
+            with_data(map(&[
+                (text("\u{1f600}"), uint(2)),
+                (text("\u{fffd}"), uint(1)),
+            ])),
+        ),
+        (
+            "flash-buckets-utf8-not-utf16",
+            "ordering",
+            "Flash buckets U+FFFD then U+1F600: ascending by their UTF-8 bytes, like data keys.",
+            "bucket names compared as UTF-16 code units",
+            true,
+            {
+                let mut fields = good_fields();
+                fields.push((
+                    6,
+                    map(&[
+                        (text("\u{fffd}"), array(&[uint(1)])),
+                        (text("\u{1f600}"), array(&[uint(2)])),
                     ]),
                 ));
                 cbor::top(&fields)

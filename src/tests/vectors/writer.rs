@@ -18,7 +18,7 @@ use crate::store::{HeaderUpdate, SameSite, SaveError};
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const WRITER_FILE: (&str, &str) = (
     "writer.json",
-    "84e0e982a87ae8c36dc38afff67bd2277adc429c975ca6e48c9740c67db88706",
+    "6eeaf6d8cbb670fa65277d047cad12b8425add9a2697eecd3878a35985d782bc",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -251,7 +251,9 @@ pub(super) fn replay(v: &WriterVector) -> Replay {
     } else {
         store.load_at(v.request_cookies.iter(), v.loaded_at)
     };
-    assert_eq!(session.load_error(), None, "{}: the request opens", v.name);
+    // A request whose cookies do not open gives a fresh session (whose id
+    // is the vector's `session-id`); what the save emits still depends on
+    // whether it carried any.
     if session.is_new() {
         session.payload.id = id_bytes(&v.session_id);
     }
