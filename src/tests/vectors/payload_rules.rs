@@ -15,33 +15,33 @@ pub(super) const PAYLOAD_FILE: (&str, &str) = (
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct PayloadFile {
-    format: String,
-    description: String,
-    generated_by: String,
-    vectors: Vec<PayloadVector>,
+pub(super) struct PayloadFile {
+    pub(super) format: String,
+    pub(super) description: String,
+    pub(super) generated_by: String,
+    pub(super) vectors: Vec<PayloadVector>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct PayloadVector {
-    name: String,
-    description: String,
+pub(super) struct PayloadVector {
+    pub(super) name: String,
+    pub(super) description: String,
     /// The rule of SECURITY.md the vector pins.
-    rule: String,
+    pub(super) rule: String,
     /// A plausible misreading of that rule that this vector fails.
-    misreading: String,
-    keys: String,
-    cookie_name: String,
-    size_limit: usize,
-    clock_skew: u64,
-    now: u64,
+    pub(super) misreading: String,
+    pub(super) keys: String,
+    pub(super) cookie_name: String,
+    pub(super) size_limit: usize,
+    pub(super) clock_skew: u64,
+    pub(super) now: u64,
     /// Hex of the payload sealed in the cookie.
-    payload_cbor: String,
+    pub(super) payload_cbor: String,
     /// The `Cookie` header value to load.
-    cookie_header: String,
+    pub(super) cookie_header: String,
     /// `ok` or `invalid`.
-    expected: Expected,
+    pub(super) expected: Expected,
 }
 
 /// A data map of one value, `value` under `"v"`, in a valid payload.

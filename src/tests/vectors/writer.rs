@@ -18,7 +18,7 @@ use crate::store::{HeaderUpdate, SameSite, SaveError};
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const WRITER_FILE: (&str, &str) = (
     "writer.json",
-    "6eeaf6d8cbb670fa65277d047cad12b8425add9a2697eecd3878a35985d782bc",
+    "f35cd0593f4e0e0687cc8fac7e9a29413e9cc7c2f5a77ace3fc985be1b06cb2d",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -37,6 +37,9 @@ pub(super) struct StoreConfig {
     pub(super) keys: String,
     pub(super) cookie_name: String,
     pub(super) size_limit: usize,
+    /// The clock-skew allowance in seconds (it decides whether the
+    /// request's session opens).
+    pub(super) clock_skew: u64,
     pub(super) max_age: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) idle_timeout: Option<u64>,
@@ -187,6 +190,7 @@ pub(super) fn build_store(c: &StoreConfig) -> CookieStore {
         Keyring::from_config(&c.keys).unwrap(),
     )
     .with_size_limit(c.size_limit)
+    .with_clock_skew(Duration::from_secs(c.clock_skew))
     .with_max_age(Duration::from_secs(c.max_age))
     .with_rolling(c.rolling)
     .with_path(c.path.as_str())
@@ -333,12 +337,12 @@ fn chunk_count_of(text: &str) -> usize {
 }
 
 /// The most chunks, by SECURITY.md's formula.
-fn most_chunks(name: &str, size_limit: usize) -> usize {
+pub(super) fn most_chunks(name: &str, size_limit: usize) -> usize {
     size_limit.div_ceil(MAX_COOKIE_LEN - name.len() - 5).max(1)
 }
 
 /// The attributes after `Max-Age`, in SECURITY.md's order.
-fn reference_attributes(c: &StoreConfig) -> String {
+pub(super) fn reference_attributes(c: &StoreConfig) -> String {
     let mut a = String::new();
     if let Some(domain) = &c.domain {
         a += &format!("; Domain={domain}");

@@ -10,6 +10,7 @@ pub(super) fn config(keys: &str) -> StoreConfig {
         keys: keys.to_owned(),
         cookie_name: NAME.to_owned(),
         size_limit: DEFAULT_SIZE_LIMIT,
+        clock_skew: SKEW,
         max_age: 14 * DAY,
         idle_timeout: None,
         rolling: false,
