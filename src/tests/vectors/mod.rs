@@ -94,6 +94,7 @@ mod payload_rules;
 mod positive;
 mod reader;
 mod reader_cases;
+mod reader_more_cases;
 mod reference;
 mod writer;
 mod writer_boundaries;
@@ -109,6 +110,7 @@ use negative::*;
 use positive::*;
 use reader::*;
 use reader_cases::*;
+use reader_more_cases::*;
 
 fn render(description: &str, vectors: Vec<Vector>) -> String {
     let file = VectorFile {

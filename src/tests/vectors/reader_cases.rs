@@ -6,12 +6,12 @@ use super::*;
 /// One genuine sealed value.
 pub(super) struct Sealed {
     id: [u8; 16],
-    text: String,
+    pub(super) text: String,
 }
 
 /// Seals a session labelled `label` (its id derives from the label) with
 /// `filler` characters of data, for `chunks` cookies, under `entry`.
-fn seal(
+pub(super) fn seal(
     label: &str,
     entry: &str,
     name: &str,
@@ -31,7 +31,7 @@ fn seal(
 
 /// `text` split into `lens.len() + 1` cookies: pieces of the given lengths,
 /// then the rest.
-fn pieces(name: &str, text: &str, lens: &[usize]) -> Vec<String> {
+pub(super) fn pieces(name: &str, text: &str, lens: &[usize]) -> Vec<String> {
     let mut rest = text;
     let mut out = Vec::new();
     for (i, len) in lens.iter().enumerate() {
@@ -67,7 +67,7 @@ pub(super) struct Case {
 }
 
 impl Case {
-    fn new(name: &'static str, rule: &'static str, description: &'static str) -> Case {
+    pub(super) fn new(name: &'static str, rule: &'static str, description: &'static str) -> Case {
         Case {
             name,
             description,
@@ -83,24 +83,24 @@ impl Case {
             session: None,
         }
     }
-    fn misreading(mut self, text: &'static str) -> Case {
+    pub(super) fn misreading(mut self, text: &'static str) -> Case {
         self.misreading = text;
         self
     }
-    fn header(mut self, header: String) -> Case {
+    pub(super) fn header(mut self, header: String) -> Case {
         self.headers.push(header);
         self
     }
-    fn opens(mut self, sealed: &Sealed) -> Case {
+    pub(super) fn opens(mut self, sealed: &Sealed) -> Case {
         self.expected = Outcome::Ok;
         self.session = Some(sealed.id);
         self
     }
-    fn outcome(mut self, outcome: Outcome) -> Case {
+    pub(super) fn outcome(mut self, outcome: Outcome) -> Case {
         self.expected = outcome;
         self
     }
-    fn vector(self, keys: &str) -> ReaderVector {
+    pub(super) fn vector(self, keys: &str) -> ReaderVector {
         assert!(
             !self.misreading.is_empty(),
             "{}: name the misreading",
@@ -546,116 +546,4 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
     cases.push(case);
 
     cases.into_iter().map(|case| case.vector(key)).collect()
-}
-
-// ---- rules no earlier vector reached ---------------------------------------
-// Each of these pins a misreading that passed every vector above (see
-// test-vectors/v1/misreadings.json): white space other than SP/HTAB, a bare
-// name, an index at or above MAXC, and the header's N against the chunks read.
-
-/// Vectors for the Cookie grammar and the chunk-count check that the cases
-/// of [`reader_vectors`] leave open.
-pub(super) fn grammar_and_count_vectors(k: &Keys) -> Vec<ReaderVector> {
-    let key = k.xaes.as_str();
-    let alice = seal("alice", key, NAME, 1, 40, |_| {});
-    let mut out = Vec::new();
-    out.push(
-        Case::new(
-            "grammar-form-feed-not-trimmed",
-            "cookie-pairs",
-            "The genuine value followed by a form feed (U+000C): only spaces and horizontal tabs are trimmed, so the value keeps it and fails base64url.",
-        )
-        .misreading("trimming all white space (Unicode White_Space, or ASCII white space: str::trim, String.prototype.trim, strip())")
-        .header(format!("{NAME}={}\u{c}", alice.text))
-        .outcome(Outcome::Invalid)
-        .vector(key),
-    );
-    out.push(
-        Case::new(
-            "grammar-nbsp-before-name",
-            "cookie-pairs",
-            "The genuine value under the name U+00A0 followed by `session`: the name keeps the no-break space, so it is not the store's and nothing is read.",
-        )
-        .misreading("trimming all white space (Unicode White_Space) around names")
-        .header(format!("\u{a0}{NAME}={}", alice.text))
-        .outcome(Outcome::Absent)
-        .vector(key),
-    );
-    out.push(
-        Case::new(
-            "grammar-bare-name-absent",
-            "cookie-pairs",
-            "A bare `session` (no `=`) and another cookie: a piece without `=` is skipped, so no pair is the store's: absent, not invalid.",
-        )
-        .misreading("a bare `session` as the name with an empty value (an empty chunk 0: Invalid)")
-        .header(format!("{NAME}; theme=dark"))
-        .outcome(Outcome::Absent)
-        .vector(key),
-    );
-    out.push(
-        Case::new(
-            "grammar-index-at-maxc-absent",
-            "cookie-pairs",
-            "Only `session.2` and `session.255` under the default budget (MAXC = 2): indices at or above MAXC are not the store's, so nothing is read: absent.",
-        )
-        .misreading("any `NAME.i` with 1 <= i <= 254 counted as the store's (no chunk 0: Invalid)")
-        .header(format!("{NAME}.2=x; {NAME}.255=y"))
-        .outcome(Outcome::Absent)
-        .vector(key),
-    );
-    let whole = seal("one chunk split", key, NAME, 1, 40, |_| {});
-    let half = whole.text.len() / 2;
-    out.push(
-        Case::new(
-            "chunk-count-one-chunk-split-over-two",
-            "chunk-count",
-            "A value sealed for one chunk (N = 1), split over `session` and `session.1`: N = 1, so only `session` is read, and half a value fails.",
-        )
-        .misreading("joining every chunk present, whatever the header's N says")
-        .header(pieces(NAME, &whole.text, &[half]).join("; "))
-        .outcome(Outcome::Invalid)
-        .vector(key),
-    );
-    let two = seal("two chunks in a header", key, NAME, 2, 40, |_| {});
-    let mut v = Case::new(
-        "header-n-check",
-        "chunk-count",
-        "Header transport: a genuine value sealed for two chunks (N = 2), whole, as the session header's value: it is the text of one chunk, so step 6 (the header's N equals the chunks read) refuses it.",
-    )
-    .misreading("skipping step 6 (the tag verifies: N is in the authenticated header, and the AAD is built from it)")
-    .outcome(Outcome::Invalid)
-    .vector(key);
-    v.header_value = Some(two.text.clone());
-    out.push(v);
-    let mut v = Case::new(
-        "header-spaces-and-tabs-trimmed",
-        "header-value",
-        "Header transport: the genuine value between spaces and tabs: they are trimmed, and it opens.",
-    )
-    .misreading("no trimming of the header value")
-    .opens(&alice)
-    .vector(key);
-    v.header_value = Some(format!(" \t{} \t", alice.text));
-    out.push(v);
-    let mut v = Case::new(
-        "header-form-feed-not-trimmed",
-        "header-value",
-        "Header transport: the genuine value followed by a form feed: only spaces and tabs are trimmed, as in a Cookie pair.",
-    )
-    .misreading("trimming all white space (Unicode White_Space) from the header value")
-    .outcome(Outcome::Invalid)
-    .vector(key);
-    v.header_value = Some(format!("{}\u{c}", alice.text));
-    out.push(v);
-    let mut v = Case::new(
-        "header-blank-absent",
-        "header-value",
-        "Header transport: a value of spaces and tabs only is no session: absent, not invalid.",
-    )
-    .misreading("opening the blank value (Invalid)")
-    .outcome(Outcome::Absent)
-    .vector(key);
-    v.header_value = Some(" \t ".to_owned());
-    out.push(v);
-    out
 }
