@@ -151,6 +151,7 @@ pub(super) const ALL: &[(M, &str, &str, Part, &str)] = &[
     (M::DeleteOnlyCarried, "delete-only-carried", "empty", Part::Writer, "an emptied session deletes only the chunks the request carried"),
     (M::DeleteWithoutCookie, "delete-without-cookie", "empty", Part::Writer, "an empty session emits deletions even when it never had cookies"),
     (M::HadCookiesMeansOpened, "had-cookies-means-opened", "empty", Part::Writer, "\"had cookies\" means the request's cookies opened: cookies that did not open are not deleted"),
+    (M::HeaderClearOnlyIfOpened, "header-clear-only-if-opened", "header-transport", Part::Writer, "the header answer is `clear` only when the request's header value opened"),
     (M::ClearKeepsFlashes, "clear-keeps-flashes", "empty", Part::Writer, "clear() removes values but keeps flashes"),
     (M::SplitIgnoresName, "split-ignores-name", "chunks", Part::Writer, "pieces of 4096 characters of value, the name not counted"),
     (M::NoStaleDeletions, "no-stale-deletions", "chunks", Part::Writer, "no deletions for indices N .. MAXC-1 the request did not carry"),

@@ -22,7 +22,7 @@ use super::*;
 /// The file's name and its SHA-256 (pinned like the other vector files).
 const MISREADINGS_FILE: (&str, &str) = (
     "misreadings.json",
-    "f5b17bfcee877b1738110247ce7da5fdbfc1b947b43bcea631f009b2bb6d8540",
+    "db6a8770722b270463aa060846293913d3409739176be38d1cd24fd68524e816",
 );
 
 /// Where the generated table goes in the README.
@@ -269,7 +269,6 @@ fn every_misreading_fails_a_vector() {
         "a switch listed twice"
     );
     let text = render(entries);
-    check_pinned_file(MISREADINGS_FILE, &text, verify_misreadings);
     // The README's table is generated from the file.
     let readme = std::fs::read_to_string(README).unwrap();
     let (before, rest) = readme
@@ -284,4 +283,5 @@ fn every_misreading_fails_a_vector() {
         std::fs::read_to_string(README).unwrap() == fresh,
         "test-vectors/README.md's misreadings table is not what the generator writes (regenerate with `{COMMAND}`)"
     );
+    check_pinned_file(MISREADINGS_FILE, &text, verify_misreadings);
 }
