@@ -18,7 +18,7 @@ use crate::store::{HeaderUpdate, SameSite, SaveError};
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const WRITER_FILE: (&str, &str) = (
     "writer.json",
-    "f35cd0593f4e0e0687cc8fac7e9a29413e9cc7c2f5a77ace3fc985be1b06cb2d",
+    "c0f73655e4d193e0a8db11c812e71535ebb830a3f748213964270253bb47881d",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,10 +79,12 @@ pub(super) enum Change {
     Clear,
     /// `regenerate_id`, whose random id is `new-id` (hex).
     RegenerateId {
+        #[serde(rename = "new-id")]
         new_id: String,
     },
     /// `destroy`, whose random id is `new-id` (hex).
     Destroy {
+        #[serde(rename = "new-id")]
         new_id: String,
     },
     SetMaxAge {
