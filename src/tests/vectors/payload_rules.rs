@@ -10,7 +10,7 @@ use super::*;
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const PAYLOAD_FILE: (&str, &str) = (
     "payload.json",
-    "22e1f0f200ba7964167ec0b87c0382772aabc401009dfca2da29106266f3ad30",
+    "983bff139a4f6f87ea94f6c684404c628175698f200ba17024bdf42df2924c96",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,6 +36,8 @@ pub(super) struct PayloadVector {
     pub(super) size_limit: usize,
     pub(super) clock_skew: u64,
     pub(super) now: u64,
+    /// Hex of the nonce the cookie was sealed with.
+    pub(super) nonce: String,
     /// Hex of the payload sealed in the cookie.
     pub(super) payload_cbor: String,
     /// The `Cookie` header value to load.
@@ -348,6 +350,7 @@ fn payload_vectors(k: &Keys) -> Vec<PayloadVector> {
                 size_limit: DEFAULT_SIZE_LIMIT,
                 clock_skew: SKEW,
                 now: NOW,
+                nonce: hex::encode(&nonce),
                 payload_cbor: hex::encode(&cbor),
                 cookie_header: cookies.join("; "),
                 expected: if ok { Expected::Ok } else { Expected::Invalid },
