@@ -33,7 +33,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  inspect: the session did not open (invalid, expired, or no cookie of that name)
-  2  usage error (bad arguments)
+  2  usage error (bad arguments; for seal, a description a store would not
+     open, or one too large for the budget)
   3  key file problem: unreadable, invalid, writable by group or others, or
      world-readable where that is refused (--in-place)
   4  writing failed (the original key file is left intact), or the OS random source failed";
