@@ -51,6 +51,7 @@ pub(super) enum M {
     IdleReplacesExpiry,
     NotBeforeWithoutSkew,
     NotBeforeLessOrEqual,
+    ReaderRefusesLongCookie,
     // -- reader: header transport
     HeaderNoTrim,
     HeaderTrimAllWhitespace,
@@ -92,6 +93,13 @@ pub(super) enum M {
     KeysUtf16Order,
     FlashBucketsUnordered,
     NestedMapsSorted,
+    NanRefused,
+    NegativeNanRefused,
+    TagContentChecked,
+    OnlySmallTagNumbers,
+    BignumPreferred,
+    DataValuesAtDepthTwo,
+    BucketArrayCounts,
 }
 
 /// The file of rules a misreading belongs to.
@@ -141,6 +149,7 @@ pub(super) const ALL: &[(M, &str, &str, Part, &str)] = &[
     (M::IdleReplacesExpiry, "idle-replaces-expiry", "idle-deadline", Part::Reader, "an idle deadline, when present, replaces the absolute expiry"),
     (M::NotBeforeWithoutSkew, "not-before-without-skew", "not-before", Part::Reader, "Expired only when issued_at < not_before"),
     (M::NotBeforeLessOrEqual, "not-before-less-or-equal", "not-before", Part::Reader, "Expired when issued_at <= not_before + skew"),
+    (M::ReaderRefusesLongCookie, "reader-refuses-long-cookie", "per-cookie-size", Part::Reader, "a reader refuses a cookie of more than 4096 bytes of name=value (the writer's limit)"),
     (M::HeaderNoTrim, "header-no-trim", "header-value", Part::Reader, "the session header's value is not trimmed"),
     (M::HeaderTrimAllWhitespace, "header-trim-all-whitespace", "header-value", Part::Reader, "the session header's value is trimmed of all white space (Unicode White_Space)"),
     (M::HeaderBlankOpened, "header-blank-opened", "header-value", Part::Reader, "a blank header value is opened (Invalid) instead of being no session"),
@@ -179,6 +188,13 @@ pub(super) const ALL: &[(M, &str, &str, Part, &str)] = &[
     (M::KeysUtf16Order, "keys-utf16-order", "ordering", Part::Payload, "data keys and bucket names ordered by UTF-16 code units (JavaScript, Java, C# string order)"),
     (M::FlashBucketsUnordered, "flash-buckets-unordered", "ordering", Part::Payload, "only the top level and the data keys are ordered"),
     (M::NestedMapsSorted, "nested-maps-sorted", "ordering", Part::Payload, "maps inside values must be sorted too (RFC 8949 deterministic order)"),
+    (M::NanRefused, "nan-refused", "nan", Part::Payload, "NaN refused altogether"),
+    (M::NegativeNanRefused, "negative-nan-refused", "nan", Part::Payload, "only the positive NaN (f9 7e00) accepted"),
+    (M::TagContentChecked, "tag-content-checked", "tags", Part::Payload, "tag contents checked against the tag's registered meaning (tag 1 a number, tags 2 and 3 byte strings, tag 0 text)"),
+    (M::OnlySmallTagNumbers, "only-small-tag-numbers", "tags", Part::Payload, "tag numbers above 2^32 - 1 refused (none is registered)"),
+    (M::BignumPreferred, "bignum-preferred", "tags", Part::Payload, "bignums held to preferred form (more than 8 bytes, no leading zero byte)"),
+    (M::DataValuesAtDepthTwo, "data-values-at-depth-2", "depth", Part::Payload, "a data value at depth 2 (the data map counted)"),
+    (M::BucketArrayCounts, "bucket-array-counts", "depth", Part::Payload, "a flash message at depth 2 (the bucket's array counted)"),
 ];
 
 /// The switches a model runs with: none (the rules as written) or one.

@@ -146,6 +146,57 @@ fn nested_sorted(value: &Value) -> bool {
     }
 }
 
+/// How deep `value` reaches, itself at 1 (SECURITY.md "Nesting depth").
+fn depth(value: &Value) -> usize {
+    1 + match value {
+        Value::Array(items) => items.iter().map(depth).max().unwrap_or(0),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| depth(k).max(depth(v)))
+            .max()
+            .unwrap_or(0),
+        Value::Tag(_, inner) => depth(inner),
+        _ => 0,
+    }
+}
+
+/// Whether `value` passes the stricter misreadings of the NaN and tag
+/// rules that `s` switches on (each refuses what the rules accept).
+fn strict_ok(value: &Value, s: Switch) -> bool {
+    let children_ok = match value {
+        Value::Array(items) => items.iter().all(|v| strict_ok(v, s)),
+        Value::Map(entries) => entries
+            .iter()
+            .all(|(k, v)| strict_ok(k, s) && strict_ok(v, s)),
+        Value::Tag(_, inner) => strict_ok(inner, s),
+        _ => true,
+    };
+    let own_ok = match value {
+        Value::Float(f) if f.is_nan() => {
+            !(s.on(M::NanRefused) || (s.on(M::NegativeNanRefused) && f.is_sign_negative()))
+        }
+        Value::Tag(n, inner) => {
+            let content = matches!(
+                (n, &**inner),
+                (0, Value::Text(_))
+                    | (1, Value::Integer(_) | Value::Float(_))
+                    | (2 | 3, Value::Bytes(_))
+                    | (4.., _)
+            );
+            let preferred = match (n, &**inner) {
+                (2 | 3, Value::Bytes(b)) => b.len() > 8 && b.first() != Some(&0),
+                _ => true,
+            };
+            let refused = (s.on(M::TagContentChecked) && !content)
+                || (s.on(M::OnlySmallTagNumbers) && *n > u64::from(u32::MAX))
+                || (s.on(M::BignumPreferred) && !preferred);
+            !refused
+        }
+        _ => true,
+    };
+    children_ok && own_ok
+}
+
 /// The payload as a decoder reading the rules as `s` says sees it.
 pub(super) fn decode(cbor: &[u8], s: Switch) -> Option<Payload> {
     let bytes = if s.on(M::KeysUtf16Order) || s.on(M::FlashBucketsUnordered) {
@@ -159,5 +210,12 @@ pub(super) fn decode(cbor: &[u8], s: Switch) -> Option<Payload> {
     {
         return None;
     }
-    Some(p)
+    let data_deep = |v: &Value| s.on(M::DataValuesAtDepthTwo) && depth(v) > 31;
+    let flash_deep = |v: &Value| s.on(M::BucketArrayCounts) && depth(v) > 31;
+    let values_ok = p.data.values().all(|v| strict_ok(v, s) && !data_deep(v))
+        && p.flashes
+            .values()
+            .flatten()
+            .all(|v| strict_ok(v, s) && !flash_deep(v));
+    values_ok.then_some(p)
 }

@@ -156,6 +156,10 @@ fn open_text(
     if pieces.iter().any(|p| p.is_empty()) || text.len() > maxc * 4096 {
         return Err(Invalid);
     }
+    let long = |(i, p): (usize, &&str)| chunk_name(c.name, i).len() + 1 + p.len() > 4096;
+    if s.on(M::ReaderRefusesLongCookie) && pieces.iter().enumerate().any(long) {
+        return Err(Invalid);
+    }
     let sealed = URL_SAFE_NO_PAD.decode(&text).map_err(|_| Invalid)?;
     if sealed.len() < 7 || sealed[0] != 1 {
         return Err(Invalid);
