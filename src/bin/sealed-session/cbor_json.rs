@@ -286,3 +286,118 @@ fn wrapper_cbor(o: &Map<String, Json>, out: &mut Vec<u8>) -> Result<(), String> 
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any integer CBOR holds.
+    fn int() -> impl Strategy<Value = i128> {
+        let min = -(1i128 << 64);
+        let max = (1i128 << 64) - 1;
+        prop_oneof![min..=max, -300i128..300, Just(min), Just(max)]
+    }
+
+    /// Any float, NaNs only in the two forms the payload allows.
+    fn float() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            any::<u64>().prop_map(f64::from_bits),
+            any::<u32>().prop_map(|b| f64::from(f32::from_bits(b))),
+            any::<u16>().prop_map(half),
+            Just(-0.0),
+        ]
+        .prop_map(|f| if f.is_nan() { f64::NAN.copysign(f) } else { f })
+    }
+
+    /// Items in the JSON form `inspect` prints.
+    fn item() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            int().prop_map(int_json),
+            float().prop_map(float_json),
+            proptest::collection::vec(any::<u8>(), 0..20)
+                .prop_map(|b| json!({ "bytes": URL_SAFE_NO_PAD.encode(b) })),
+            ".{0,12}".prop_map(Json::String),
+            any::<bool>().prop_map(Json::Bool),
+            Just(Json::Null),
+        ];
+        leaf.prop_recursive(6, 48, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+                proptest::collection::vec((inner.clone(), inner.clone()), 0..4).prop_map(
+                    |entries| {
+                        // Keys unique by their encoding, as a payload requires.
+                        let mut seen = Vec::new();
+                        let entries: Vec<Json> = entries
+                            .into_iter()
+                            .filter(|(k, _)| {
+                                let mut b = Vec::new();
+                                item_cbor(k, &mut b).unwrap();
+                                let fresh = !seen.contains(&b);
+                                seen.push(b);
+                                fresh
+                            })
+                            .map(|(k, v)| json!([k, v]))
+                            .collect();
+                        json!({ "map": entries })
+                    }
+                ),
+                (any::<u64>(), inner).prop_map(|(n, v)| json!({ "tag": tag_json(n), "value": v })),
+            ]
+        })
+    }
+
+    /// A payload holding `value` under the data key "v".
+    fn payload_with(value: &[u8]) -> Vec<u8> {
+        let mut p = vec![0xa4, 0x01, 0x00, 0x02, 0x00, 0x04, 0x50];
+        p.extend([7u8; 16]);
+        p.extend([0x05, 0xa1, 0x61, b'v']);
+        p.extend(value);
+        p
+    }
+
+    proptest! {
+        #[test]
+        fn json_and_cbor_round_trip_exactly(j in item()) {
+            let mut cbor = Vec::new();
+            item_cbor(&j, &mut cbor).unwrap();
+            let mut items = Items::new(&cbor);
+            let back = items.item().unwrap();
+            prop_assert_eq!(&back, &j);
+            prop_assert_eq!(items.pos, cbor.len());
+            let mut again = Vec::new();
+            item_cbor(&back, &mut again).unwrap();
+            prop_assert_eq!(&again, &cbor);
+            // What seal writes is what a store opens (preferred heads, the
+            // shortest exact float, the allowed NaNs).
+            prop_assert!(sealed_session::__private::decode_payload(&payload_with(&cbor)));
+        }
+    }
+
+    #[test]
+    fn the_documented_forms() {
+        let cases = [
+            (json!(1), "01"),
+            (json!(-1), "20"),
+            (json!({"int": "18446744073709551615"}), "1bffffffffffffffff"),
+            (
+                json!({"int": "-18446744073709551616"}),
+                "3bffffffffffffffff",
+            ),
+            (json!({"float": 1.5}), "f93e00"),
+            (json!({"float": "NaN"}), "f97e00"),
+            (json!({"float": "-NaN"}), "f9fe00"),
+            (json!({"float": "-Infinity"}), "f9fc00"),
+            (json!({"bytes": "AQ"}), "4101"),
+            (json!({"tag": 2, "value": {"bytes": "AQ"}}), "c24101"),
+            (json!({"map": [["1", 1], [1, 1]]}), "a26131010101"),
+        ];
+        for (j, hex_text) in cases {
+            let mut cbor = Vec::new();
+            item_cbor(&j, &mut cbor).unwrap();
+            let got: String = cbor.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(got, hex_text, "{j}");
+            assert_eq!(Items::new(&cbor).item().unwrap(), j);
+        }
+    }
+}
