@@ -233,8 +233,8 @@ impl Envelope {
     //
     // The header is bound through the AAD, so the algorithm, key id, chunk
     // count and nonce cannot be changed without failing authentication.
-    /// [`Envelope::seal`] with a caller-chosen nonce: for test vectors only.
-    #[cfg(test)]
+    /// [`Envelope::seal`] with a caller-chosen nonce: for test vectors only
+    /// (this crate's tests and the CLI's `seal --nonce`).
     pub(crate) fn seal_with_nonce(
         &self,
         payload: &[u8],

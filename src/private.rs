@@ -82,6 +82,48 @@ pub fn seal_payload(store: &CookieStore, payload: &[u8], chunks: u8) -> Option<S
     store.envelope().seal(payload, chunks).ok()
 }
 
+/// Seals payload bytes under `store`'s primary key as its save would (the
+/// greedy split over `NAME`, `NAME.1`, ... within the budget): the
+/// `name=value` cookies in chunk order. With `nonce`, that nonce instead of
+/// a random one (the CLI's `seal --nonce`, for reproducible test vectors: a
+/// nonce used twice under one key breaks the AEAD's security).
+///
+/// # Errors
+///
+/// [`SaveError::TooLarge`] over the budget, [`SaveError::Random`] or
+/// [`SaveError::Encode`] when sealing fails (a nonce of the wrong length).
+pub fn seal_cookies(
+    store: &CookieStore,
+    payload: &[u8],
+    nonce: Option<&[u8]>,
+) -> Result<Vec<String>, SaveError> {
+    let envelope = store.envelope();
+    let text_len = (envelope.sealed_len(payload.len()) * 4).div_ceil(3);
+    let lens = store.split(text_len)?;
+    let chunks = u8::try_from(lens.len()).map_err(|_| SaveError::Encode)?;
+    let sealed = match nonce {
+        Some(nonce) => envelope.seal_with_nonce(payload, chunks, nonce),
+        None => envelope.seal(payload, chunks),
+    };
+    let text = sealed.map_err(|e| match e {
+        crate::envelope::SealError::Random => SaveError::Random,
+        crate::envelope::SealError::Cipher => SaveError::Encode,
+    })?;
+    let mut rest = text.as_str();
+    let mut cookies = Vec::with_capacity(lens.len());
+    for (i, len) in lens.into_iter().enumerate() {
+        let (piece, tail) = rest.split_at(len.min(rest.len()));
+        rest = tail;
+        let name = if i == 0 {
+            store.name().to_owned()
+        } else {
+            format!("{}.{i}", store.name())
+        };
+        cookies.push(format!("{name}={piece}"));
+    }
+    Ok(cookies)
+}
+
 /// Opens `text` (arrived in `chunks` cookies) with `store`'s envelope only:
 /// the authenticated payload bytes, or the internal rejection reason (for
 /// tests that must prove *which* check refused an input).

@@ -1,6 +1,7 @@
 //! The `sealed-session` CLI, run as the real binary: keygen, check, rotate
 //! (including in-place rewrites that fail or crash mid-write), retire, and
-//! inspect of cookies sealed by the library.
+//! inspect of cookies sealed by the library (`inspect` and `seal` round trips:
+//! `cli_seal.rs`).
 #![cfg(feature = "cli")]
 // Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests
 // does not reach them in an integration-test crate.
@@ -111,6 +112,7 @@ fn every_subcommand_has_help_with_exit_codes() {
         &["retire"],
         &["check"],
         &["inspect"],
+        &["seal"],
     ] {
         let r = run(cli().args(sub).arg("--help"));
         assert_eq!(r.code, Some(0), "{sub:?}");

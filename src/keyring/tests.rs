@@ -136,10 +136,14 @@ fn item6_placeholder_keys_are_refused() {
     let pattern: Vec<u8> = (0u8..16).map(|i| i.wrapping_mul(0x9d) ^ 0x5a).collect();
     let pattern = pattern.repeat(2);
     let few: Vec<u8> = (0u8..32).map(|i| i % 15 * 17).collect();
-    let cases: [(String, &str); 6] = [
+    // The step is taken modulo 256 (SECURITY.md "Key configuration text"):
+    // f0 f1 .. ff 00 01 .. 0f is one run.
+    let wrapping: Vec<u8> = (0u8..32).map(|i| 0xf0u8.wrapping_add(i)).collect();
+    let cases: [(String, &str); 7] = [
         ("A".repeat(43), "distinct"),
         (url(&counting), "counting"),
         (url(&down), "counting"),
+        (url(&wrapping), "counting"),
         (url(&pattern), "repeated"),
         (url(&few), "distinct"),
         (url(b"Tr0ub4dor&3-My.Passw0rd/2026:Qz!"), "printable"),

@@ -49,7 +49,13 @@ impl CookieStore {
 
     /// [`CookieStore::load_header`] at a given time (Unix seconds).
     pub(crate) fn load_header_at(&self, value: Option<&str>, now: u64) -> Session {
-        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        // Only spaces and horizontal tabs are trimmed, as around a cookie
+        // pair (SECURITY.md "Header transport"): the field value's optional
+        // white space (RFC 9110 §5.6.3), nothing a reader must guess at.
+        let Some(value) = value
+            .map(|v| v.trim_matches([' ', '\t']))
+            .filter(|v| !v.is_empty())
+        else {
             return self.fresh_load(now);
         };
         let result = self

@@ -118,7 +118,9 @@ impl CookieStore {
         if session.is_empty() {
             let had_cookie = session.chunks_loaded > 0 || !session.is_new;
             session.modified = false;
-            session.destroyed = false;
+            // `destroyed` stays: values stored after this save (in the same
+            // request) still make a new session, issued now (SECURITY.md
+            // "Writing", step 1).
             if !had_cookie {
                 return Ok(Plan::Nothing);
             }

@@ -1,14 +1,13 @@
 //! `inspect`: open a session cookie as a given store would, and print it.
 
-use std::collections::BTreeMap;
 use std::io::{self, Read as _, Write as _};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ciborium::Value;
 use sealed_session::{CookieStore, DEFAULT_MAX_AGE, LoadError};
 use serde_json::{Map, Value as Json, json};
 
-use crate::time::rfc3339;
+use crate::payload_json::payload_to_json;
+use crate::time::rfc3339_secs;
 use crate::{EXIT_NOT_OPENED, Fail, KeySource, out};
 
 /// What a store's opening depends on, besides its keys.
@@ -79,31 +78,27 @@ pub(crate) fn inspect(
         return Ok(code);
     }
     let key_id = session.opened_with();
-    let data = sealed_session::__private::session_data(&session)
-        .iter()
-        .map(|(k, v)| (k.clone(), to_json(v)))
-        .collect::<Map<_, _>>();
-    let flashes = sealed_session::__private::session_flashes(&session)
-        .iter()
-        .map(|(bucket, values)| {
-            (
-                bucket.clone(),
-                Json::Array(values.iter().map(to_json).collect()),
-            )
-        })
-        .collect::<Map<_, _>>();
-    let report = json!({
-        "status": status,
-        "id": session.id().to_string(),
-        "key_id": key_id.map(|id| id.to_string()),
-        "primary_key": key_id == Some(primary),
-        "issued_at": rfc3339(session.issued_at()),
-        "expires_at": rfc3339(session.expires_at()),
-        "idle_deadline": session.idle_deadline().map(rfc3339),
-        "cookies": session.cookie_count(),
-        "data": data,
-        "flashes": flashes,
-    });
+    let bytes = sealed_session::__private::session_state(&session);
+    let payload = payload_to_json(&bytes).map_err(|e| Fail {
+        code: EXIT_NOT_OPENED,
+        message: format!("the opened payload cannot be shown: {e}"),
+    })?;
+    let time = |field: &str| {
+        payload
+            .get(field)
+            .and_then(Json::as_u64)
+            .and_then(rfc3339_secs)
+            .map_or(Json::Null, Json::String)
+    };
+    let mut report = Map::new();
+    report.insert("status".to_owned(), json!(status));
+    report.insert("key_id".to_owned(), json!(key_id.map(|id| id.to_string())));
+    report.insert("primary_key".to_owned(), json!(key_id == Some(primary)));
+    report.insert("cookies".to_owned(), json!(session.cookie_count()));
+    report.insert("issued_at".to_owned(), time("issued_at_unix"));
+    report.insert("expires_at".to_owned(), time("expires_at_unix"));
+    report.insert("idle_deadline".to_owned(), time("idle_deadline_unix"));
+    report.extend(payload);
     let text = serde_json::to_string_pretty(&report)
         .map_err(|e| Fail::write(format!("cannot format JSON: {e}")))?;
     out(&format!("{}\n", escape_non_printable(&text)))?;
@@ -144,46 +139,6 @@ pub(crate) fn cookie_header(input: &str, name: &str) -> String {
         text.to_owned()
     } else {
         format!("{name}={text}")
-    }
-}
-
-/// A CBOR value as JSON: byte strings as `{"bytes_b64": ...}`, tags as
-/// `{"tag": N, "value": ...}`, non-text map keys in their JSON text form.
-fn to_json(value: &Value) -> Json {
-    match value {
-        Value::Integer(i) => {
-            let n = i128::from(*i);
-            if let Ok(n) = i64::try_from(n) {
-                Json::from(n)
-            } else if let Ok(n) = u64::try_from(n) {
-                Json::from(n)
-            } else {
-                Json::String(n.to_string())
-            }
-        }
-        Value::Bytes(b) => {
-            use base64::Engine as _;
-            json!({ "bytes_b64": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b) })
-        }
-        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
-        Value::Text(s) => Json::String(s.clone()),
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Tag(tag, inner) => json!({ "tag": tag, "value": to_json(inner) }),
-        Value::Array(items) => Json::Array(items.iter().map(to_json).collect()),
-        Value::Map(entries) => {
-            let map: BTreeMap<String, Json> = entries
-                .iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Value::Text(s) => s.clone(),
-                        other => to_json(other).to_string(),
-                    };
-                    (key, to_json(v))
-                })
-                .collect();
-            Json::Object(map.into_iter().collect())
-        }
-        _ => Json::Null,
     }
 }
 

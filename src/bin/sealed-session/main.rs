@@ -7,8 +7,11 @@
 //! (`keygen`, and `rotate`/`retire` without `--in-place`, whose output *is*
 //! the key file).
 
+mod cbor_json;
 mod inspect;
 mod keyfile;
+mod payload_json;
+mod seal;
 mod time;
 
 use std::fmt::Write as _;
@@ -18,18 +21,20 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use clap::{Parser, Subcommand};
-use sealed_session::{Algorithm, DEFAULT_CLOCK_SKEW, Keyring};
+use sealed_session::{Algorithm, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_SIZE_LIMIT, Keyring};
 use zeroize::Zeroizing;
 
 use crate::inspect::{Opening, inspect};
 use crate::keyfile::{KeyFile, refuse_writable_by_others, warn_if_world_readable, write_in_place};
+use crate::seal::{Sealing, seal};
 use crate::time::{parse_time, rfc3339};
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  inspect: the session did not open (invalid, expired, or no cookie of that name)
-  2  usage error (bad arguments)
+  2  usage error (bad arguments; for seal, a description a store would not
+     open, or one too large for the budget)
   3  key file problem: unreadable, invalid, writable by group or others, or
      world-readable where that is refused (--in-place)
   4  writing failed (the original key file is left intact), or the OS random source failed";
@@ -38,16 +43,11 @@ pub(crate) const EXIT_NOT_OPENED: u8 = 1;
 const EXIT_KEYS: u8 = 3;
 const EXIT_WRITE: u8 = 4;
 
-/// The size budget `inspect` opens with unless told: large enough for any
-/// chunk count an application's budget allows (the chunk count is
-/// authenticated, the budget is not part of the seal).
-const INSPECT_SIZE_LIMIT: usize = 200 * 1024;
-
 #[derive(Parser)]
 #[command(
     name = "sealed-session",
     version,
-    about = "Key operations for sealed-session keyrings: generate, rotate, check, inspect",
+    about = "Key operations for sealed-session keyrings: generate, rotate, check, inspect, seal",
     after_help = EXIT_CODES
 )]
 struct Cli {
@@ -126,9 +126,9 @@ enum Command {
         #[arg(long)]
         name: String,
         /// The store's size budget in bytes (with_size_limit): a cookie with
-        /// more chunks than it allows does not open. Default 204800, enough
-        /// for any budget.
-        #[arg(long, value_name = "BYTES", default_value_t = INSPECT_SIZE_LIMIT)]
+        /// more chunks or characters than it allows does not open. Default:
+        /// the store's default, 6144.
+        #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SIZE_LIMIT)]
         size_limit: usize,
         /// The store's clock skew in seconds (with_clock_skew).
         #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_CLOCK_SKEW.as_secs())]
@@ -148,6 +148,37 @@ enum Command {
         /// a command line is visible to other users and kept in history).
         #[arg(value_name = "COOKIE_HEADER")]
         cookie: Option<String>,
+    },
+    /// Seal a session described in JSON (the shape `inspect` prints) and
+    /// print the Cookie header that carries it: the writer counterpart of
+    /// `inspect`, for checking another implementation both ways.
+    #[command(after_help = EXIT_CODES)]
+    Seal {
+        #[command(flatten)]
+        source: KeySource,
+        /// The session cookie's name (as given to CookieStore).
+        #[arg(long)]
+        name: String,
+        /// The store's size budget in bytes (with_size_limit): how many
+        /// cookies the value may take. Default: the store's default, 6144.
+        #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SIZE_LIMIT)]
+        size_limit: usize,
+        /// The max-age in seconds for an `expires_at_unix` the description
+        /// leaves out (its `max_age` override first). Default 14 days.
+        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MAX_AGE.as_secs())]
+        max_age: u64,
+        /// The `issued_at_unix` for a description without one, instead of
+        /// now: Unix seconds or RFC 3339.
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        at: Option<SystemTime>,
+        /// The nonce in hex, instead of a random one, for reproducible test
+        /// vectors. Never with production keys: a nonce used twice under
+        /// one key breaks AES-GCM's security.
+        #[arg(long, value_name = "HEX")]
+        nonce: Option<String>,
+        /// The JSON description; `-` or nothing reads it from standard input.
+        #[arg(value_name = "JSON")]
+        description: Option<String>,
     },
 }
 
@@ -313,6 +344,24 @@ fn run(command: Command) -> Result<u8, Fail> {
                 at: at.unwrap_or_else(SystemTime::now),
             };
             inspect(&source, &opening, cookie)
+        }
+        Command::Seal {
+            source,
+            name,
+            size_limit,
+            max_age,
+            at,
+            nonce,
+            description,
+        } => {
+            let sealing = Sealing {
+                name,
+                size_limit,
+                max_age,
+                at: at.unwrap_or_else(SystemTime::now),
+                nonce,
+            };
+            seal(&source, &sealing, description)
         }
     }
 }

@@ -26,6 +26,12 @@ pub(crate) fn rfc3339(time: SystemTime) -> String {
     )
 }
 
+/// RFC 3339 of Unix seconds, or `None` past 9999-12-31T23:59:59Z (the
+/// last moment a four-digit year holds; a payload may say 2^64 - 1).
+pub(crate) fn rfc3339_secs(secs: u64) -> Option<String> {
+    (secs <= 253_402_300_799).then(|| rfc3339(UNIX_EPOCH + Duration::from_secs(secs)))
+}
+
 /// Parses a moment: Unix seconds (`1764374400`), or RFC 3339
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` (`T` and `Z` in either
 /// case; a fraction is truncated). Refuses anything else, including leap

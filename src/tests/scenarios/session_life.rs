@@ -159,6 +159,38 @@ fn destroying_a_session_with_a_cookie_issues_a_fresh_lifetime() {
     );
 }
 
+#[test]
+fn values_stored_after_a_destroy_was_saved_start_a_new_session() {
+    // destroy, a save (deletions), then new values and a second save in the
+    // same request: the second write is a new session's, issued now.
+    let store = store("session");
+    let mut jar = Jar::new();
+    let first = logged_in(&store, &mut jar, T0);
+    let later = T0 + 5 * DAY;
+    let mut session = store.load_at([jar.header()], later);
+    assert_eq!(session.id(), first.id());
+    session.destroy();
+    let lines = store.save_at(&mut session, later).unwrap();
+    assert!(lines.iter().all(|l| l.contains("Max-Age=0")), "{lines:?}");
+    session.add_flash("bye").unwrap();
+    let lines = store.save_at(&mut session, later + 1).unwrap();
+    let header: Vec<&str> = lines
+        .iter()
+        .filter(|l| !l.contains("Max-Age=0"))
+        .map(|l| l.split(';').next().unwrap())
+        .collect();
+    let reloaded = store.load_at([header.join("; ")], later + 1);
+    assert_eq!(reloaded.id(), session.id());
+    assert_ne!(reloaded.id(), first.id());
+    assert_eq!(secs(reloaded.issued_at()), later + 1);
+    assert_eq!(secs(reloaded.expires_at()), later + 1 + 14 * DAY);
+    // An emptied session saved again emits nothing: it has no cookies now.
+    let mut cleared = store.load_at([header.join("; ")], later + 2);
+    cleared.clear();
+    assert!(!store.save_at(&mut cleared, later + 2).unwrap().is_empty());
+    assert!(store.save_at(&mut cleared, later + 3).unwrap().is_empty());
+}
+
 // ---- regenerate_id ------------------------------------------------------------
 
 #[test]

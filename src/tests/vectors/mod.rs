@@ -83,14 +83,21 @@ mod check;
 mod diagnose;
 mod generate;
 mod inputs;
+mod misreading;
 mod model;
+mod model_payload;
+mod model_reader;
+mod model_writer;
+mod mutation;
 mod negative;
 mod payload_rules;
 mod positive;
 mod reader;
 mod reader_cases;
+mod reader_more_cases;
 mod reference;
 mod writer;
+mod writer_boundaries;
 mod writer_cases;
 
 use bad_payloads::*;
@@ -103,6 +110,7 @@ use negative::*;
 use positive::*;
 use reader::*;
 use reader_cases::*;
+use reader_more_cases::*;
 
 fn render(description: &str, vectors: Vec<Vector>) -> String {
     let file = VectorFile {

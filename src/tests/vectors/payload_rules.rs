@@ -10,38 +10,40 @@ use super::*;
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const PAYLOAD_FILE: (&str, &str) = (
     "payload.json",
-    "ff1bac22398691f84c14c1238e2cec17c7bfcda455c4a057554975fcc06c4e7a",
+    "983bff139a4f6f87ea94f6c684404c628175698f200ba17024bdf42df2924c96",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct PayloadFile {
-    format: String,
-    description: String,
-    generated_by: String,
-    vectors: Vec<PayloadVector>,
+pub(super) struct PayloadFile {
+    pub(super) format: String,
+    pub(super) description: String,
+    pub(super) generated_by: String,
+    pub(super) vectors: Vec<PayloadVector>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct PayloadVector {
-    name: String,
-    description: String,
+pub(super) struct PayloadVector {
+    pub(super) name: String,
+    pub(super) description: String,
     /// The rule of SECURITY.md the vector pins.
-    rule: String,
+    pub(super) rule: String,
     /// A plausible misreading of that rule that this vector fails.
-    misreading: String,
-    keys: String,
-    cookie_name: String,
-    size_limit: usize,
-    clock_skew: u64,
-    now: u64,
+    pub(super) misreading: String,
+    pub(super) keys: String,
+    pub(super) cookie_name: String,
+    pub(super) size_limit: usize,
+    pub(super) clock_skew: u64,
+    pub(super) now: u64,
+    /// Hex of the nonce the cookie was sealed with.
+    pub(super) nonce: String,
     /// Hex of the payload sealed in the cookie.
-    payload_cbor: String,
+    pub(super) payload_cbor: String,
     /// The `Cookie` header value to load.
-    cookie_header: String,
+    pub(super) cookie_header: String,
     /// `ok` or `invalid`.
-    expected: Expected,
+    pub(super) expected: Expected,
 }
 
 /// A data map of one value, `value` under `"v"`, in a valid payload.
@@ -157,6 +159,46 @@ fn cases() -> Vec<PayloadCase> {
                     map(&[
                         (text("b"), array(&[uint(1)])),
                         (text("a"), array(&[uint(1)])),
+                    ]),
+                ));
+                cbor::top(&fields)
+            },
+        ),
+        (
+            "data-keys-utf8-not-utf16",
+            "ordering",
+            "Data keys U+FFFD (ef bf bd) then U+1F600 (f0 9f 98 80): ascending by their UTF-8 bytes. In UTF-16 code units the order is the reverse (U+1F600 is d83d de00, before fffd).",
+            "text keys compared as UTF-16 code units (a JavaScript, Java or C# string comparison)",
+            true,
+            with_data(map(&[
+                (text("\u{fffd}"), uint(1)),
+                (text("\u{1f600}"), uint(2)),
+            ])),
+        ),
+        (
+            "data-keys-utf16-order-refused",
+            "ordering",
+            "Data keys U+1F600 then U+FFFD: ascending in UTF-16 code units, descending in UTF-8 bytes, so refused.",
+            "text keys compared as UTF-16 code units (a JavaScript, Java or C# string comparison)",
+            false,
+            with_data(map(&[
+                (text("\u{1f600}"), uint(2)),
+                (text("\u{fffd}"), uint(1)),
+            ])),
+        ),
+        (
+            "flash-buckets-utf8-not-utf16",
+            "ordering",
+            "Flash buckets U+FFFD then U+1F600: ascending by their UTF-8 bytes, like data keys.",
+            "bucket names compared as UTF-16 code units",
+            true,
+            {
+                let mut fields = good_fields();
+                fields.push((
+                    6,
+                    map(&[
+                        (text("\u{fffd}"), array(&[uint(1)])),
+                        (text("\u{1f600}"), array(&[uint(2)])),
                     ]),
                 ));
                 cbor::top(&fields)
@@ -308,6 +350,7 @@ fn payload_vectors(k: &Keys) -> Vec<PayloadVector> {
                 size_limit: DEFAULT_SIZE_LIMIT,
                 clock_skew: SKEW,
                 now: NOW,
+                nonce: hex::encode(&nonce),
                 payload_cbor: hex::encode(&cbor),
                 cookie_header: cookies.join("; "),
                 expected: if ok { Expected::Ok } else { Expected::Invalid },

@@ -16,7 +16,7 @@ use super::*;
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const READER_FILE: (&str, &str) = (
     "reader.json",
-    "e622d883b868c8ef1e9eddbc515660e56ef3a684e6e5e2adb7b02494195d6306",
+    "4f742dc3d9d8cdd18af5c7e0d69c40f8dfc659d5767a853f1d4709cb68678036",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,6 +62,10 @@ pub(super) struct ReaderVector {
     pub(super) now: u64,
     /// The request's `Cookie` header values, in order.
     pub(super) cookie_headers: Vec<String>,
+    /// Header transport: the request's session header value (the store reads
+    /// this header, named `x-session`, instead of cookies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) header_value: Option<String>,
     pub(super) expected: Outcome,
     /// Hex of the opened session's 16-byte id, for `ok`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,8 +107,14 @@ pub(super) fn verify_reader(text: &str) {
         if let Some(nb) = v.not_before {
             builder = builder.with_not_before(std::time::UNIX_EPOCH + Duration::from_secs(nb));
         }
+        if v.header_value.is_some() {
+            builder = builder.with_header_transport("x-session");
+        }
         let store = builder.build().unwrap();
-        let session = store.load_at(v.cookie_headers.iter(), v.now);
+        let session = match &v.header_value {
+            Some(value) => store.load_header_at(Some(value), v.now),
+            None => store.load_at(v.cookie_headers.iter(), v.now),
+        };
         let got = match session.load_error() {
             None if session.is_new() => Outcome::Absent,
             None => Outcome::Ok,
@@ -128,6 +138,7 @@ pub(super) fn verify_reader(text: &str) {
         "work-bound",
         "idle-deadline",
         "not-before",
+        "header-value",
     ] {
         assert!(rules.contains(&rule), "no reader vector pins {rule}");
     }
@@ -135,6 +146,9 @@ pub(super) fn verify_reader(text: &str) {
 
 #[test]
 fn vectors_v1_reader() {
-    let text = render_reader(reader_vectors(&Keys::new()));
+    let keys = Keys::new();
+    let mut vectors = reader_vectors(&keys);
+    vectors.extend(grammar_and_count_vectors(&keys));
+    let text = render_reader(vectors);
     check_pinned_file(READER_FILE, &text, verify_reader);
 }

@@ -6,12 +6,12 @@ use super::*;
 /// One genuine sealed value.
 pub(super) struct Sealed {
     id: [u8; 16],
-    text: String,
+    pub(super) text: String,
 }
 
 /// Seals a session labelled `label` (its id derives from the label) with
 /// `filler` characters of data, for `chunks` cookies, under `entry`.
-fn seal(
+pub(super) fn seal(
     label: &str,
     entry: &str,
     name: &str,
@@ -31,7 +31,7 @@ fn seal(
 
 /// `text` split into `lens.len() + 1` cookies: pieces of the given lengths,
 /// then the rest.
-fn pieces(name: &str, text: &str, lens: &[usize]) -> Vec<String> {
+pub(super) fn pieces(name: &str, text: &str, lens: &[usize]) -> Vec<String> {
     let mut rest = text;
     let mut out = Vec::new();
     for (i, len) in lens.iter().enumerate() {
@@ -67,7 +67,7 @@ pub(super) struct Case {
 }
 
 impl Case {
-    fn new(name: &'static str, rule: &'static str, description: &'static str) -> Case {
+    pub(super) fn new(name: &'static str, rule: &'static str, description: &'static str) -> Case {
         Case {
             name,
             description,
@@ -83,24 +83,24 @@ impl Case {
             session: None,
         }
     }
-    fn misreading(mut self, text: &'static str) -> Case {
+    pub(super) fn misreading(mut self, text: &'static str) -> Case {
         self.misreading = text;
         self
     }
-    fn header(mut self, header: String) -> Case {
+    pub(super) fn header(mut self, header: String) -> Case {
         self.headers.push(header);
         self
     }
-    fn opens(mut self, sealed: &Sealed) -> Case {
+    pub(super) fn opens(mut self, sealed: &Sealed) -> Case {
         self.expected = Outcome::Ok;
         self.session = Some(sealed.id);
         self
     }
-    fn outcome(mut self, outcome: Outcome) -> Case {
+    pub(super) fn outcome(mut self, outcome: Outcome) -> Case {
         self.expected = outcome;
         self
     }
-    fn vector(self, keys: &str) -> ReaderVector {
+    pub(super) fn vector(self, keys: &str) -> ReaderVector {
         assert!(
             !self.misreading.is_empty(),
             "{}: name the misreading",
@@ -119,6 +119,7 @@ impl Case {
             not_before: self.not_before,
             now: self.now,
             cookie_headers: self.headers,
+            header_value: None,
             expected: self.expected,
             session_id: self.session.map(hex::encode),
         }

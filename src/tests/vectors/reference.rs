@@ -140,3 +140,43 @@ pub(super) fn seal_genuine(
     );
     URL_SAFE_NO_PAD.encode(raw)
 }
+
+fn aead_open<A: Aead + KeyInit>(
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    msg: &[u8],
+) -> Option<Vec<u8>> {
+    let cipher = A::new_from_slice(key).ok()?;
+    let nonce = Nonce::<A>::try_from(nonce).ok()?;
+    cipher.decrypt(&nonce, Payload { msg, aad }).ok()
+}
+
+/// Opens `sealed` (header ‖ body ‖ tag, already decoded) with `pair` for
+/// `name`: the payload when the tag verifies (SECURITY.md "The sealed
+/// value"; the caller has checked the header's version, key id, algorithm
+/// and length).
+pub(super) fn open(pair: &Pair, name: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+    let (_, _, _, nonce_len) = ALGORITHMS.into_iter().find(|a| a.1 == pair.id_byte)?;
+    let header = sealed.get(..7 + nonce_len)?;
+    let nonce = &header[7..];
+    let rest = &sealed[header.len()..];
+    let k = subkey(pair, pair.label, name);
+    let mut aad = b"sealed-session v1;aad;".to_vec();
+    aad.extend(header);
+    aad.extend(u16be(name.len()));
+    aad.extend(name.as_bytes());
+    match pair.id_byte {
+        1 => aead_open::<xaes_256_gcm::Xaes256Gcm>(&k, nonce, &aad, rest),
+        2 => aead_open::<chacha20poly1305::XChaCha20Poly1305>(&k, nonce, &aad, rest),
+        3 => aead_open::<aes_gcm::Aes256Gcm>(&k, nonce, &aad, rest),
+        _ => {
+            let (body, tag) = rest.split_at(rest.len().checked_sub(32)?);
+            let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&k).ok()?;
+            mac.update(&aad);
+            mac.update(body);
+            mac.verify_slice(tag).ok()?;
+            Some(body.to_vec())
+        }
+    }
+}

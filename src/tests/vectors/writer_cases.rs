@@ -5,11 +5,12 @@
 use super::writer::*;
 use super::*;
 
-fn config(keys: &str) -> StoreConfig {
+pub(super) fn config(keys: &str) -> StoreConfig {
     StoreConfig {
         keys: keys.to_owned(),
         cookie_name: NAME.to_owned(),
         size_limit: DEFAULT_SIZE_LIMIT,
+        clock_skew: SKEW,
         max_age: 14 * DAY,
         idle_timeout: None,
         rolling: false,
@@ -23,20 +24,20 @@ fn config(keys: &str) -> StoreConfig {
     }
 }
 
-fn insert(key: &str, value: serde_json::Value) -> Change {
+pub(super) fn insert(key: &str, value: serde_json::Value) -> Change {
     Change::Insert {
         key: key.to_owned(),
         value,
     }
 }
 
-fn new_id(label: &str) -> String {
+pub(super) fn new_id(label: &str) -> String {
     hex::encode(session_id(&format!("writer {label} new")))
 }
 
 /// A vector for a fresh session (no cookie) created at `NOW - 10` with the
 /// id derived from `name`, saved at `NOW`.
-fn case(
+pub(super) fn case(
     name: &str,
     rule: &str,
     description: &str,
@@ -67,7 +68,7 @@ fn case(
 /// The request carries a session sealed by `entry` (for the vector's
 /// store name and budget): `data`, issued at `issued`, expiring at
 /// `expires`, edited by `edit`.
-fn with_cookie(
+pub(super) fn with_cookie(
     mut v: WriterVector,
     entry: &str,
     data: &serde_json::Value,
@@ -99,7 +100,7 @@ fn with_cookie(
 }
 
 /// Fills in the outputs by replaying the vector through the store.
-fn finish(mut v: WriterVector) -> WriterVector {
+pub(super) fn finish(mut v: WriterVector) -> WriterVector {
     let r = replay(&v);
     if r.payload.is_none() {
         v.nonce = String::new();
@@ -453,5 +454,6 @@ pub(super) fn writer_vectors(k: &Keys) -> Vec<WriterVector> {
         small,
         vec![insert("notes", json!(filler(200)))],
     ));
+    out.extend(super::writer_boundaries::boundary_cases(k));
     out.into_iter().map(finish).collect()
 }
