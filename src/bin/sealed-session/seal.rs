@@ -37,7 +37,10 @@ pub(crate) fn seal(
     description: Option<String>,
 ) -> Result<u8, Fail> {
     let keyring = source.load()?;
+    // Reproduces what an application's store seals, whatever name it uses
+    // (vectors and other implementations are checked under `session`).
     let store = CookieStore::builder(sealing.name.as_str(), keyring)
+        .allow_non_host_name()
         .with_size_limit(sealing.size_limit)
         .build()
         .map_err(|e| usage(format!("the store options: {e}")))?;
