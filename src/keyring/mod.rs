@@ -5,6 +5,7 @@
 //! edit to a configuration list, not a code change.
 
 mod algorithm;
+mod compare;
 mod env;
 mod error;
 mod key_id;

@@ -8,10 +8,10 @@ use std::time::{Duration, SystemTime};
 use super::attributes::attributes;
 use super::names::{chunk_name, chunks_for};
 use super::options::{Options, RevocationCheck, SameSite};
+use super::keys::{Keys, LiveKeys};
 use super::{
     CookieStore, Inner, MAX_CHUNKS, MAX_CLOCK_SKEW, MAX_NAME_LEN, MIN_SIZE_LIMIT, StoreError,
 };
-use crate::envelope::Envelope;
 use crate::keyring::Keyring;
 use crate::observe::Counters;
 use crate::session::{MAX_MAX_AGE_SECS, Session, unix_secs};
@@ -468,7 +468,7 @@ impl CookieStoreBuilder {
         if o.not_before.is_some_and(|nb| nb > latest) {
             return Err(StoreError::NotBeforeInFuture);
         }
-        let envelope = Envelope::new(&self.keyring, name).map_err(StoreError::Key)?;
+        let keys = Keys::derive(self.keyring, name)?;
         let chunk_names = (0..max_chunks).map(|i| chunk_name(name, i)).collect();
         let attributes = attributes(o);
         let deletions = (0..max_chunks)
@@ -477,12 +477,10 @@ impl CookieStoreBuilder {
         Ok(CookieStore {
             inner: Arc::new(Inner {
                 shared_name: Arc::from(name.as_str()),
-                envelope,
+                keys: LiveKeys::new(keys),
                 chunk_names,
                 deletions,
                 attributes,
-                primary: self.keyring.primary_id(),
-                keyring: self.keyring,
                 max_chunks,
                 builder_options: self.options,
                 counters: Counters::default(),
