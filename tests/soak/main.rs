@@ -110,8 +110,7 @@ fn sleep_until(start: Instant, at: Duration) {
 /// connection number and `, client:`), e.g. a refused connect to an instance
 /// that is down (passed to the next one) or an instance that died with the
 /// request in flight.
-fn nginx_errors(path: &std::path::Path) -> std::collections::BTreeMap<String, u64> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+fn nginx_errors(text: &str) -> std::collections::BTreeMap<String, u64> {
     let mut counts = std::collections::BTreeMap::new();
     for line in text.lines().filter(|l| l.contains("[error]")) {
         let message = line
@@ -183,6 +182,9 @@ fn sixty_four_clients_through_rotation_and_a_crash_lose_no_session() {
     let pids: Vec<_> = (0..INSTANCES.len()).map(|i| cluster.pid(i)).collect();
     let mut reloads: Vec<(Phase, Vec<Duration>)> = Vec::new();
     let mut prober = None;
+    let error_log = dir.path().join("error.log");
+    let log_len = || std::fs::metadata(&error_log).map_or(0, |m| m.len() as usize);
+    let rotation_log_start = log_len();
     let rotation_start = Instant::now();
     for (phase, begin) in Phase::ALL.into_iter().zip([0.10, 0.30, 0.55]) {
         sleep_until(start, at(begin));
@@ -209,6 +211,7 @@ fn sixty_four_clients_through_rotation_and_a_crash_lose_no_session() {
         }
     }
     let rotation_end = Instant::now();
+    let rotation_log_end = log_len();
     let restarted: Vec<_> = (0..INSTANCES.len())
         .filter(|&i| cluster.pid(i) != pids[i])
         .map(|i| INSTANCES[i])
@@ -216,10 +219,10 @@ fn sixty_four_clients_through_rotation_and_a_crash_lose_no_session() {
     assert!(restarted.is_empty(), "restarted by the rotation: {restarted:?}");
     sleep_until(start, at(0.75));
     let victim = 1;
+    let killed = Instant::now();
     cluster.stop(victim);
     log(format!("instance {} killed (SIGKILL)", INSTANCES[victim]));
     std::thread::sleep(at(0.05));
-    let killed = Instant::now();
     cluster.restart(victim, "");
     log(format!("instance {} restarted", INSTANCES[victim]));
     // Enough load after the restart for the instance to take its share.
@@ -234,6 +237,7 @@ fn sixty_four_clients_through_rotation_and_a_crash_lose_no_session() {
     let elapsed = start.elapsed();
 
     let figures = Figures::from_tallies(tallies, elapsed, setup);
+    let error_text = std::fs::read_to_string(&error_log).unwrap_or_default();
     println!("\nsoak timeline (s since load start):");
     for (when, what) in &events {
         println!("  {:>6.1}  {what}", when.as_secs_f64());
@@ -271,8 +275,20 @@ fn sixty_four_clients_through_rotation_and_a_crash_lose_no_session() {
         INSTANCES[victim]
     );
     println!("  {other:>6}  other");
+    let rotation_errors = nginx_errors(
+        error_text
+            .get(rotation_log_start..rotation_log_end)
+            .unwrap_or_default(),
+    );
+    println!("nginx error.log during the key rotation, by message:");
+    for (message, n) in &rotation_errors {
+        println!("  {n:>6}  {message}");
+    }
+    if rotation_errors.is_empty() {
+        println!("       0  (none: no refused connection, no request cut)");
+    }
     println!("nginx error.log, by message:");
-    let errors = nginx_errors(&dir.path().join("error.log"));
+    let errors = nginx_errors(&error_text);
     for (message, n) in &errors {
         println!("  {n:>6}  {message}");
     }
@@ -296,6 +312,10 @@ fn sixty_four_clients_through_rotation_and_a_crash_lose_no_session() {
     );
 
     assert_eq!(from_rotation, 0, "502s during the key rotation");
+    assert!(
+        rotation_errors.is_empty(),
+        "nginx errors during the key rotation: {rotation_errors:?}"
+    );
     assert_eq!(other, 0, "502s outside the rotation and the kill");
     assert!(
         figures.unexpected.is_empty(),
