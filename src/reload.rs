@@ -204,6 +204,7 @@ pub struct KeyReloaderBuilder {
     path: PathBuf,
     stores: Vec<CookieStore>,
     sighup: bool,
+    file_watch: bool,
     debounce: Duration,
 }
 
@@ -245,6 +246,29 @@ impl KeyReloaderBuilder {
     /// ```
     pub fn with_sighup(mut self, sighup: bool) -> Self {
         self.sighup = sighup;
+        self
+    }
+
+    /// Watch the key file for changes (default `true`). Without it, only
+    /// `SIGHUP` and [`KeyReloader::reload_now`] reload: for file systems
+    /// that do not report changes (some network file systems), or where
+    /// keys must change only when an operator says so.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("keys.conf");
+    /// # std::fs::write(&path, format!("{}\n", *sealed_session::Keyring::generate_entry(Default::default())?))?;
+    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_file(&path)?)?;
+    /// let reloader = sealed_session::reload::KeyReloader::builder(&path)
+    ///     .store(&store)
+    ///     .with_file_watch(false)
+    ///     .start()?;
+    /// # drop(reloader);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_file_watch(mut self, file_watch: bool) -> Self {
+        self.file_watch = file_watch;
         self
     }
 
@@ -302,7 +326,11 @@ impl KeyReloaderBuilder {
             reloading: Mutex::new(()),
         });
         let (tx, rx) = mpsc::channel();
-        let watch = Watch::new(&shared.path, tx.clone())?;
+        let watch = if self.file_watch {
+            Some(Watch::new(&shared.path, tx.clone())?)
+        } else {
+            None
+        };
         // After the watch is in place: a change from here on is seen, one
         // made before is read now.
         shared.reload()?;
@@ -325,7 +353,8 @@ impl KeyReloaderBuilder {
             path = %shared.path.display(),
             stores = shared.stores.len(),
             sighup = self.sighup,
-            "watching the key file"
+            file_watch = self.file_watch,
+            "key reloader started"
         );
         Ok(KeyReloader {
             shared,
@@ -406,6 +435,7 @@ impl KeyReloader {
             path: path.into(),
             stores: Vec::new(),
             sighup: true,
+            file_watch: true,
             debounce: DEFAULT_DEBOUNCE,
         }
     }
@@ -468,7 +498,7 @@ impl Drop for KeyReloader {
 }
 
 /// The reloading thread: waits for a trigger, lets writes pause, reloads.
-fn run(shared: &Shared, mut watch: Watch, rx: &Receiver<Message>, debounce: Duration) {
+fn run(shared: &Shared, mut watch: Option<Watch>, rx: &Receiver<Message>, debounce: Duration) {
     while let Ok(Message::Reload(trigger)) = rx.recv() {
         let started = Instant::now();
         loop {
@@ -486,7 +516,9 @@ fn run(shared: &Shared, mut watch: Watch, rx: &Receiver<Message>, debounce: Dura
         };
         log_outcome(&shared.path, trigger, &outcome);
         // A symlink may point somewhere else now (a swapped volume).
-        watch.follow_target(&shared.path);
+        if let Some(watch) = &mut watch {
+            watch.follow_target(&shared.path);
+        }
     }
 }
 
@@ -496,8 +528,13 @@ fn log_outcome(path: &Path, trigger: &str, outcome: &Result<Reloaded, ReloadErro
             event!(info, path = %path.display(), trigger, primary = %primary, keys, "key file reloaded");
             let _ = (primary, keys);
         }
-        Ok(Reloaded::Unchanged) => {
+        // Asked for (a signal, a call): say it was done. A file event
+        // (comments edited, a sibling file renamed) is routine.
+        Ok(Reloaded::Unchanged) if trigger == "file change" => {
             event!(debug, path = %path.display(), trigger, "key file read: keys unchanged");
+        }
+        Ok(Reloaded::Unchanged) => {
+            event!(info, path = %path.display(), trigger, "key file read: keys unchanged");
         }
         Err(error) => {
             event!(warn, path = %path.display(), trigger, error = %error, "key file reload refused");
