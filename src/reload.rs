@@ -555,17 +555,18 @@ struct Watch {
 impl Watch {
     fn new(path: &Path, tx: Sender<Message>) -> Result<Watch, ReloadError> {
         let names = watched_names(path);
-        let mut watcher = notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
-            let relevant = match &result {
-                Ok(event) => is_relevant(event, &names),
-                // A lost or failed watch: read the file rather than miss a change.
-                Err(_) => true,
-            };
-            if relevant {
-                let _ = tx.send(Message::Reload(Trigger::File));
-            }
-        })
-        .map_err(|e| ReloadError::Watch(e.to_string()))?;
+        let mut watcher =
+            notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
+                let relevant = match &result {
+                    Ok(event) => is_relevant(event, &names),
+                    // A lost or failed watch: read the file rather than miss a change.
+                    Err(_) => true,
+                };
+                if relevant {
+                    let _ = tx.send(Message::Reload(Trigger::File));
+                }
+            })
+            .map_err(|e| ReloadError::Watch(e.to_string()))?;
         let dir = parent(path);
         watcher
             .watch(&dir, RecursiveMode::NonRecursive)
@@ -594,7 +595,10 @@ impl Watch {
             let _ = self.watcher.unwatch(&old);
         }
         if let Some(dir) = target
-            && self.watcher.watch(&dir, RecursiveMode::NonRecursive).is_ok()
+            && self
+                .watcher
+                .watch(&dir, RecursiveMode::NonRecursive)
+                .is_ok()
         {
             self.target_dir = Some(dir);
         }
@@ -613,8 +617,15 @@ fn parent(path: &Path) -> PathBuf {
 /// if it is a symlink, its target's (read once; a swapped link is caught by
 /// its own name or by Kubernetes' `..data`).
 fn watched_names(path: &Path) -> Vec<std::ffi::OsString> {
-    let mut names: Vec<_> = path.file_name().map(ToOwned::to_owned).into_iter().collect();
-    if let Some(target) = path.canonicalize().ok().and_then(|t| t.file_name().map(ToOwned::to_owned))
+    let mut names: Vec<_> = path
+        .file_name()
+        .map(ToOwned::to_owned)
+        .into_iter()
+        .collect();
+    if let Some(target) = path
+        .canonicalize()
+        .ok()
+        .and_then(|t| t.file_name().map(ToOwned::to_owned))
     {
         names.push(target);
     }

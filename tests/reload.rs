@@ -175,7 +175,9 @@ fn a_symlink_into_another_directory_follows_its_target() {
     let (store, _reloader) = watched(&config.join("keys"));
     // Only the target changes (the link does not).
     std::fs::write(secrets.join("keys.conf"), format!("{new}\n{old}\n")).unwrap();
-    eventually("target rewritten", || store.keyring().primary_id() == id(&new));
+    eventually("target rewritten", || {
+        store.keyring().primary_id() == id(&new)
+    });
 }
 
 #[test]
@@ -267,6 +269,8 @@ fn sighup_reloads_the_key_file() {
         .status()
         .unwrap();
     assert!(status.success());
-    eventually("reloaded on SIGHUP", || store.keyring().primary_id() == id(&new));
+    eventually("reloaded on SIGHUP", || {
+        store.keyring().primary_id() == id(&new)
+    });
     assert_eq!(settled(&store).reloads_applied, 1);
 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::attributes::attributes;
+use super::keys::{Keys, LiveKeys};
 use super::names::{chunk_name, chunks_for};
 use super::options::{Options, RevocationCheck, SameSite};
-use super::keys::{Keys, LiveKeys};
 use super::{
     CookieStore, Inner, MAX_CHUNKS, MAX_CLOCK_SKEW, MAX_NAME_LEN, MIN_SIZE_LIMIT, StoreError,
 };

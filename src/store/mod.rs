@@ -38,8 +38,8 @@ use crate::keyring::Keyring;
 use crate::observe::{Counters, StoreStats};
 use crate::session::{Session, unix_secs};
 
-use keys::LiveKeys;
 pub(crate) use keys::Keys;
+use keys::LiveKeys;
 use options::Options;
 
 /// The most bytes of `name=value` one cookie may carry (RFC 6265bis §5.6:

@@ -40,7 +40,13 @@ fn cookie(lines: &[String]) -> String {
 
 /// (algorithm byte, key id, chunk count) from the first cookie's header.
 fn header_of(lines: &[String]) -> (u8, KeyId, usize) {
-    let value = lines[0].split(';').next().unwrap().split_once('=').unwrap().1;
+    let value = lines[0]
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1;
     let head = URL_SAFE_NO_PAD.decode(&value[..12]).unwrap();
     (
         head[1],
@@ -190,7 +196,10 @@ fn retiring_by_replacement_stops_the_old_key_and_keeps_the_new() {
     );
     let session = store.load([new_cookie.as_str()]);
     assert_eq!(session.load_error(), None);
-    assert_eq!(session.get::<String>("user").unwrap().as_deref(), Some("alice"));
+    assert_eq!(
+        session.get::<String>("user").unwrap().as_deref(),
+        Some("alice")
+    );
     assert_eq!(store.stats().reloads_applied, 2);
 }
 
@@ -245,7 +254,10 @@ mod file {
         // Still the old keys: the old cookie opens, new seals use them.
         assert_eq!(store.keyring().primary_id(), primary);
         let mut session = store.load([header.as_str()]);
-        assert_eq!(session.get::<String>("user").unwrap().as_deref(), Some("alice"));
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("alice")
+        );
         session.insert("n", &1).unwrap();
         let lines = store.save(&mut session).unwrap();
         assert_eq!(header_of(&lines).1, primary);
@@ -254,7 +266,10 @@ mod file {
 
         // A good file again: applied once; read again, unchanged.
         std::fs::write(&path, format!("{}\n{}\n", entries[1], entries[0])).unwrap();
-        assert!(matches!(reloader.reload_now(), Ok(Reloaded::Applied { keys: 2, .. })));
+        assert!(matches!(
+            reloader.reload_now(),
+            Ok(Reloaded::Applied { keys: 2, .. })
+        ));
         assert_eq!(reloader.reload_now().unwrap(), Reloaded::Unchanged);
         assert_eq!(store.stats().reloads_applied, 1);
         assert_ne!(store.keyring().primary_id(), primary);

@@ -216,7 +216,10 @@ fn sixty_four_clients_through_rotation_and_a_crash_lose_no_session() {
         .filter(|&i| cluster.pid(i) != pids[i])
         .map(|i| INSTANCES[i])
         .collect();
-    assert!(restarted.is_empty(), "restarted by the rotation: {restarted:?}");
+    assert!(
+        restarted.is_empty(),
+        "restarted by the rotation: {restarted:?}"
+    );
     sleep_until(start, at(0.75));
     let victim = 1;
     let killed = Instant::now();
@@ -243,7 +246,9 @@ fn sixty_four_clients_through_rotation_and_a_crash_lose_no_session() {
         println!("  {:>6.1}  {what}", when.as_secs_f64());
     }
     println!("\n{}", figures.table());
-    println!("key file rewrite -> every instance acting on it (stage: opens the new key; promote: seals with it; retire: refuses the old one):");
+    println!(
+        "key file rewrite -> every instance acting on it (stage: opens the new key; promote: seals with it; retire: refuses the old one):"
+    );
     for (phase, times) in &reloads {
         let ms: Vec<String> = times
             .iter()

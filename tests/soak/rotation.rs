@@ -76,8 +76,7 @@ impl KeyFile {
         let old = Keyring::generate_entry(Default::default()).expect("a key");
         std::fs::write(&path, format!("# session keys, newest first\n{}\n", *old))
             .expect("writing the key file");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-            .expect("chmod 600");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
         KeyFile {
             path,
             old: old.to_string(),
@@ -201,9 +200,7 @@ impl Prober {
                     .iter()
                     .filter_map(|v| v.to_str().ok())
                     .filter_map(|v| v.strip_prefix("session="))
-                    .any(|v| {
-                        v.len() >= 8 && super::e2e_support::cookie_key_id(v) == self.new_id
-                    })
+                    .any(|v| v.len() >= 8 && super::e2e_support::cookie_key_id(v) == self.new_id)
             }
         }
     }
