@@ -102,8 +102,19 @@ impl std::error::Error for ReloadError {
 /// What a reload did.
 ///
 /// ```
-/// use sealed_session::reload::Reloaded;
-/// assert_ne!(Reloaded::Unchanged, Reloaded::Applied { primary: sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default()).unwrap()).unwrap().primary_id(), keys: 1 });
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("keys.conf");
+/// use sealed_session::{CookieStore, Keyring, reload::{KeyReloader, Reloaded}};
+/// let (old, new) = (Keyring::generate_entry(Default::default())?, Keyring::generate_entry(Default::default())?);
+/// std::fs::write(&path, format!("{}\n", *old))?;
+/// let store = CookieStore::new("s", Keyring::from_file(&path)?)?;
+/// let reloader = KeyReloader::builder(&path).store(&store).with_file_watch(false).with_sighup(false).start()?;
+/// std::fs::write(&path, format!("{}\n{}\n", *new, *old))?;
+/// let primary = Keyring::from_config(&new)?.primary_id();
+/// assert_eq!(reloader.reload_now()?, Reloaded::Applied { primary, keys: 2 });
+/// assert_eq!(reloader.reload_now()?, Reloaded::Unchanged);
+/// # Ok(()) }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -120,11 +131,22 @@ pub enum Reloaded {
 }
 
 /// What triggered a reload (for the logs).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Trigger {
     File,
     #[cfg_attr(not(unix), allow(dead_code))]
     Signal,
+    Request,
+}
+
+impl Trigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Trigger::File => "file change",
+            Trigger::Signal => "SIGHUP",
+            Trigger::Request => "reload_now",
+        }
+    }
 }
 
 enum Message {
@@ -481,7 +503,7 @@ impl KeyReloader {
     /// ```
     pub fn reload_now(&self) -> Result<Reloaded, ReloadError> {
         let outcome = self.shared.reload();
-        log_outcome(&self.shared.path, "request", &outcome);
+        log_outcome(&self.shared.path, Trigger::Request, &outcome);
         outcome
     }
 }
@@ -510,10 +532,6 @@ fn run(shared: &Shared, mut watch: Option<Watch>, rx: &Receiver<Message>, deboun
             }
         }
         let outcome = shared.reload();
-        let trigger = match trigger {
-            Trigger::File => "file change",
-            Trigger::Signal => "SIGHUP",
-        };
         log_outcome(&shared.path, trigger, &outcome);
         // A symlink may point somewhere else now (a swapped volume).
         if let Some(watch) = &mut watch {
@@ -522,26 +540,27 @@ fn run(shared: &Shared, mut watch: Option<Watch>, rx: &Receiver<Message>, deboun
     }
 }
 
-fn log_outcome(path: &Path, trigger: &str, outcome: &Result<Reloaded, ReloadError>) {
+fn log_outcome(path: &Path, trigger: Trigger, outcome: &Result<Reloaded, ReloadError>) {
+    let by = trigger.as_str();
     match outcome {
         Ok(Reloaded::Applied { primary, keys }) => {
-            event!(info, path = %path.display(), trigger, primary = %primary, keys, "key file reloaded");
+            event!(info, path = %path.display(), trigger = by, primary = %primary, keys, "key file reloaded");
             let _ = (primary, keys);
         }
         // Asked for (a signal, a call): say it was done. A file event
         // (comments edited, a sibling file renamed) is routine.
-        Ok(Reloaded::Unchanged) if trigger == "file change" => {
-            event!(debug, path = %path.display(), trigger, "key file read: keys unchanged");
+        Ok(Reloaded::Unchanged) if trigger == Trigger::File => {
+            event!(debug, path = %path.display(), trigger = by, "key file read: keys unchanged");
         }
         Ok(Reloaded::Unchanged) => {
-            event!(info, path = %path.display(), trigger, "key file read: keys unchanged");
+            event!(info, path = %path.display(), trigger = by, "key file read: keys unchanged");
         }
         Err(error) => {
-            event!(warn, path = %path.display(), trigger, error = %error, "key file reload refused");
+            event!(warn, path = %path.display(), trigger = by, error = %error, "key file reload refused");
             let _ = error;
         }
     }
-    let _ = (path, trigger);
+    let _ = (path, by);
 }
 
 /// The file-system watch: the key file's directory, and its symlink

@@ -220,6 +220,22 @@ fn sixty_four_clients_through_rotation_and_a_crash_lose_no_session() {
         restarted.is_empty(),
         "restarted by the rotation: {restarted:?}"
     );
+    // The CLI replaces the file atomically: no instance ever read half of it.
+    for (i, instance) in INSTANCES.iter().enumerate() {
+        let log = cluster.instances[i]
+            .as_ref()
+            .map(|demo| demo.proc.log_text());
+        let log = log.unwrap_or_default();
+        assert!(
+            !log.contains("reload refused"),
+            "instance {instance} refused a key file:\n{log}"
+        );
+        assert_eq!(
+            log.matches("key file reloaded").count(),
+            Phase::ALL.len(),
+            "instance {instance}: one reload per phase:\n{log}"
+        );
+    }
     sleep_until(start, at(0.75));
     let victim = 1;
     let killed = Instant::now();
