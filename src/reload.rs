@@ -394,6 +394,14 @@ impl KeyReloaderBuilder {
 /// [module docs](self). Dropping the reloader stops it; the stores keep
 /// the keys they have.
 ///
+/// # Security
+///
+/// Whoever can write the key file (or replace its directory's entries)
+/// can add a key of their own and forge sessions, now within moments
+/// instead of at the next restart: keep the file and its directory
+/// writable by their owner only (`sealed-session` refuses key files that
+/// group or others can write).
+///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::{Duration, Instant};
