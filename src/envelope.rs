@@ -235,6 +235,7 @@ impl Envelope {
     // count and nonce cannot be changed without failing authentication.
     /// [`Envelope::seal`] with a caller-chosen nonce: for test vectors only
     /// (this crate's tests and the CLI's `seal --nonce`).
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn seal_with_nonce(
         &self,
         payload: &[u8],

@@ -104,6 +104,9 @@ mod integrations;
 mod keyring;
 mod observe;
 mod payload;
+#[cfg(feature = "reload")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reload")))]
+pub mod reload;
 mod rng;
 mod session;
 mod store;

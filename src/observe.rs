@@ -85,6 +85,13 @@ pub struct StoreStats {
     pub resealed: u64,
     /// Saves refused because the session exceeded the size budget.
     pub too_large: u64,
+    /// Keyring replacements applied at run time
+    /// ([`CookieStore::replace_keyring`](crate::CookieStore::replace_keyring),
+    /// or a [`KeyReloader`](crate::reload) reading a changed key file).
+    pub reloads_applied: u64,
+    /// Keyring replacements refused (a key file that did not read or
+    /// parse, or keys the store refused): the store kept its keys.
+    pub reloads_refused: u64,
 }
 
 /// The live counters behind [`StoreStats`].
@@ -100,6 +107,8 @@ pub(crate) struct Counters {
     pub(crate) saves: AtomicU64,
     pub(crate) resealed: AtomicU64,
     pub(crate) too_large: AtomicU64,
+    pub(crate) reloads_applied: AtomicU64,
+    pub(crate) reloads_refused: AtomicU64,
 }
 
 /// Adds one. Relaxed: the counters order nothing, they only count.
@@ -121,6 +130,8 @@ impl Counters {
             saves: get(&self.saves),
             resealed: get(&self.resealed),
             too_large: get(&self.too_large),
+            reloads_applied: get(&self.reloads_applied),
+            reloads_refused: get(&self.reloads_refused),
         }
     }
 }

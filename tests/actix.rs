@@ -414,3 +414,26 @@ async fn optional_session_is_none_without_the_middleware() {
     });
     assert_eq!(Client::new(server.addr).get("/").await.2, "none");
 }
+
+#[cfg(feature = "reload")]
+#[path = "reload_support/mod.rs"]
+mod reload_support;
+
+/// The key file rewritten under a running server: the session survives
+/// promote and retire, re-sealed under the new key, with no restart.
+#[cfg(feature = "reload")]
+#[tokio::test]
+async fn a_reloaded_key_file_rotates_the_running_server() {
+    let keys = reload_support::Rotating::new("session");
+    let server = Server::start(Some(SessionMiddleware::new(keys.store.clone())), routes);
+    let client = Client::new(server.addr);
+    assert_eq!(client.get("/count").await.2, "1");
+    let sealed_by = |client: &Client| reload_support::sealed_by(&client.cookie_header(), "session");
+    assert_eq!(sealed_by(&client), keys.old_id());
+    keys.promote();
+    assert_eq!(client.get("/count").await.2, "2");
+    assert_eq!(sealed_by(&client), keys.new_id());
+    keys.retire();
+    assert_eq!(client.get("/count").await.2, "3");
+    assert_eq!(keys.store.stats().reloads_applied, 2);
+}

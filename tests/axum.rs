@@ -624,3 +624,25 @@ fn colliding_store_names_are_refused() {
             .is_ok()
     );
 }
+
+#[cfg(feature = "reload")]
+#[path = "reload_support/mod.rs"]
+mod reload_support;
+
+/// The key file rewritten under a running server: the session survives
+/// promote and retire, re-sealed under the new key, with no restart.
+#[cfg(feature = "reload")]
+#[tokio::test]
+async fn a_reloaded_key_file_rotates_the_running_server() {
+    let keys = reload_support::Rotating::new("session");
+    let client = Client::new(serve(app(keys.store.clone())).await);
+    assert_eq!(client.get("/count").await.2, "1");
+    let sealed_by = |client: &Client| reload_support::sealed_by(&client.cookie_header(), "session");
+    assert_eq!(sealed_by(&client), keys.old_id());
+    keys.promote();
+    assert_eq!(client.get("/count").await.2, "2");
+    assert_eq!(sealed_by(&client), keys.new_id());
+    keys.retire();
+    assert_eq!(client.get("/count").await.2, "3");
+    assert_eq!(keys.store.stats().reloads_applied, 2);
+}

@@ -564,3 +564,30 @@ fn colliding_store_names_are_refused() {
             .is_ok()
     );
 }
+
+#[cfg(feature = "reload")]
+#[path = "reload_support/mod.rs"]
+mod reload_support;
+
+#[cfg(feature = "reload")]
+mod reloading {
+    use super::*;
+
+    /// The key file rewritten under a running Rocket: the session survives
+    /// promote and retire, re-sealed under the new key, with no restart.
+    async fn a_reloaded_key_file_rotates_the_running_server<D: Driver>() {
+        let keys = reload_support::Rotating::new("session");
+        let client: D = D::start(app(Some(SessionFairing::new(keys.store.clone())))).await;
+        assert_eq!(client.get("/count").await.body, "1");
+        let sealed_by = |client: &D| reload_support::sealed_by(&client.cookie_header(), "session");
+        assert_eq!(sealed_by(&client), keys.old_id());
+        keys.promote();
+        assert_eq!(client.get("/count").await.body, "2");
+        assert_eq!(sealed_by(&client), keys.new_id());
+        keys.retire();
+        assert_eq!(client.get("/count").await.body, "3");
+        assert_eq!(keys.store.stats().reloads_applied, 2);
+    }
+
+    both!(a_reloaded_key_file_rotates_the_running_server);
+}

@@ -13,9 +13,13 @@
 //!
 //! - `--port N` / `PORT` (default 3000; `0` picks a free port). The demo
 //!   prints `listening on http://127.0.0.1:PORT` once it accepts connections.
-//! - `SESSION_KEYS`: the keyring, in the config format (newest first). When
-//!   unset, a fresh development key is generated and sessions do not survive
-//!   a restart.
+//! - `--keys-file PATH` / `SESSION_KEYS_FILE`: read the keyring from a key
+//!   file (newest first) and keep reading it: a change to the file (written
+//!   in place, renamed over it, or a Kubernetes secret update) or `SIGHUP`
+//!   rotates the keys without a restart (`sealed_session::reload`).
+//! - `SESSION_KEYS`: the keyring, in the config format (newest first), when
+//!   there is no key file. When neither is set, a fresh development key is
+//!   generated and sessions do not survive a restart.
 //! - `--users FILE` / `USERS_FILE`: keep registered users in a file that
 //!   several instances share (default: in memory, per instance).
 //! - `--instance NAME` / `INSTANCE`: a name sent in the `X-Instance`
@@ -47,6 +51,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use sealed_session::axum::SessionLayer;
 use sealed_session::csrf::axum::CsrfLayer;
+use sealed_session::reload::KeyReloader;
 use sealed_session::{CookieStore, Keyring};
 
 use handlers::{
@@ -67,9 +72,19 @@ pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let config = Config::from_args()?;
+    // The store's warnings and key reloads (`info`) on stderr.
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
 
-    // Unset: a fresh development key, with a warning on stderr.
-    let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
+    // A key file is watched; otherwise `SESSION_KEYS`, or (unset) a fresh
+    // development key, with a warning on stderr.
+    let keyring = match &config.keys_file {
+        Some(path) => Keyring::from_file(path)?,
+        None => Keyring::from_env_or_generate("SESSION_KEYS")?,
+    };
     let primary = keyring.primary_id();
     let key_count = keyring.len();
     // With `Secure` cookies the name takes the `__Host-` prefix, which keeps
@@ -86,6 +101,12 @@ async fn main() -> Result<(), BoxError> {
         builder = builder.with_size_limit(budget);
     }
     let store = builder.build()?;
+    // Rotation without a restart: the key file is re-read when it changes
+    // and on SIGHUP; a bad file is refused (logged) and the keys stay.
+    let _reloader = match &config.keys_file {
+        Some(path) => Some(KeyReloader::builder(path).store(&store).start()?),
+        None => None,
+    };
 
     let app = Arc::new(App {
         users: Users {
@@ -135,6 +156,12 @@ async fn main() -> Result<(), BoxError> {
             None => "in memory".to_owned(),
         }
     );
+    if let Some(path) = &config.keys_file {
+        eprintln!(
+            "keys from {}: reloaded when it changes and on SIGHUP",
+            path.display()
+        );
+    }
     // Tests read this line to learn the port when started with `--port 0`.
     println!("listening on http://{addr}");
     std::io::stdout().flush()?;

@@ -11,6 +11,7 @@ pub(crate) struct Config {
     pub(crate) instance: String,
     pub(crate) secure_cookies: bool,
     pub(crate) cookie_budget: Option<usize>,
+    pub(crate) keys_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -22,6 +23,7 @@ impl Config {
             instance: env("INSTANCE").unwrap_or_else(|| "demo".to_owned()),
             secure_cookies: env("SECURE_COOKIES").is_some_and(|v| v != "0"),
             cookie_budget: env("COOKIE_BUDGET").map(|b| b.parse()).transpose()?,
+            keys_file: env("SESSION_KEYS_FILE").map(PathBuf::from),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -38,6 +40,7 @@ impl Config {
             match flag.as_str() {
                 "--port" => config.port = value("--port")?.parse()?,
                 "--users" => config.users_file = Some(PathBuf::from(value("--users")?)),
+                "--keys-file" => config.keys_file = Some(PathBuf::from(value("--keys-file")?)),
                 "--instance" => config.instance = value("--instance")?,
                 "--cookie-budget" => {
                     config.cookie_budget = Some(value("--cookie-budget")?.parse()?)
@@ -46,8 +49,8 @@ impl Config {
                 "--insecure-cookies" => config.secure_cookies = false,
                 "-h" | "--help" => {
                     println!(
-                        "usage: demo [--port N] [--users FILE] [--instance NAME] [--cookie-budget BYTES] [--secure-cookies]\n\
-                         environment: SESSION_KEYS, PORT, USERS_FILE, INSTANCE, COOKIE_BUDGET, SECURE_COOKIES"
+                        "usage: demo [--port N] [--keys-file PATH] [--users FILE] [--instance NAME] [--cookie-budget BYTES] [--secure-cookies]\n\
+                         environment: SESSION_KEYS, SESSION_KEYS_FILE, PORT, USERS_FILE, INSTANCE, COOKIE_BUDGET, SECURE_COOKIES"
                     );
                     std::process::exit(0);
                 }

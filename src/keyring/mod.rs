@@ -5,6 +5,8 @@
 //! edit to a configuration list, not a code change.
 
 mod algorithm;
+#[cfg(any(test, feature = "reload"))]
+mod compare;
 mod env;
 mod error;
 mod key_id;

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::attributes::attributes;
+use super::keys::{Keys, LiveKeys};
 use super::names::{chunk_name, chunks_for};
 use super::options::{Options, RevocationCheck, SameSite};
 use super::{
     CookieStore, Inner, MAX_CHUNKS, MAX_CLOCK_SKEW, MAX_NAME_LEN, MIN_SIZE_LIMIT, StoreError,
 };
-use crate::envelope::Envelope;
 use crate::keyring::Keyring;
 use crate::observe::Counters;
 use crate::session::{MAX_MAX_AGE_SECS, Session, unix_secs};
@@ -534,7 +534,7 @@ impl CookieStoreBuilder {
         if o.secure && !lower.starts_with("__host-") && !o.allow_non_host_name {
             return Err(StoreError::NonHostName(name.clone()));
         }
-        let envelope = Envelope::new(&self.keyring, name).map_err(StoreError::Key)?;
+        let keys = Keys::derive(self.keyring, name)?;
         let chunk_names = (0..max_chunks).map(|i| chunk_name(name, i)).collect();
         let attributes = attributes(o);
         let deletions = (0..max_chunks)
@@ -543,12 +543,10 @@ impl CookieStoreBuilder {
         Ok(CookieStore {
             inner: Arc::new(Inner {
                 shared_name: Arc::from(name.as_str()),
-                envelope,
+                keys: LiveKeys::new(keys),
                 chunk_names,
                 deletions,
                 attributes,
-                primary: self.keyring.primary_id(),
-                keyring: self.keyring,
                 max_chunks,
                 builder_options: self.options,
                 counters: Counters::default(),

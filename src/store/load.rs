@@ -64,19 +64,22 @@ impl CookieStore {
         match result {
             Ok(session) => {
                 bump(&counters.loads_opened);
-                let (key_id, primary) = session.opened_with.unwrap_or((self.inner.primary, true));
-                if !primary {
-                    bump(&counters.opened_with_non_primary);
+                // `primary`: the key was the primary of the keyring that
+                // opened it (a reload may have changed the primary since).
+                if let Some((key_id, primary)) = session.opened_with {
+                    if !primary {
+                        bump(&counters.opened_with_non_primary);
+                    }
+                    event!(
+                        debug,
+                        cookie = self.name(),
+                        key_id = %key_id,
+                        primary,
+                        chunks = session.chunks_loaded,
+                        "session opened"
+                    );
+                    let _ = key_id;
                 }
-                event!(
-                    debug,
-                    cookie = self.name(),
-                    key_id = %key_id,
-                    primary,
-                    chunks = session.chunks_loaded,
-                    "session opened"
-                );
-                let _ = key_id;
                 session
             }
             Err(error) => {
@@ -167,7 +170,7 @@ impl CookieStore {
         now: u64,
     ) -> Result<Session, LoadError> {
         let opened = self
-            .inner
+            .keys()
             .envelope
             .open(text, count, self.max_text_len())
             .map_err(|r| self.reject(r))?;

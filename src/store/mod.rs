@@ -7,13 +7,16 @@
 //! and save errors), [`names`] (cookie and chunk names), [`attributes`] (the
 //! `Set-Cookie` attributes), [`cookie_header`] (finding this store's chunks
 //! in `Cookie` headers), [`load`] (opening), [`save`] (sealing and
-//! `Set-Cookie` lines) and [`header`] (the single-header transport). This file holds the limits and the store itself.
+//! `Set-Cookie` lines), [`header`] (the single-header transport) and
+//! [`keys`] (the keyring, replaceable at run time). This file holds the
+//! limits and the store itself.
 
 mod attributes;
 mod builder;
 mod cookie_header;
 mod errors;
 mod header;
+mod keys;
 mod load;
 mod names;
 mod options;
@@ -31,11 +34,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::envelope::Envelope;
-use crate::keyring::{KeyId, Keyring};
+use crate::keyring::Keyring;
 use crate::observe::{Counters, StoreStats};
 use crate::session::{Session, unix_secs};
 
+pub(crate) use keys::Keys;
+use keys::LiveKeys;
 use options::Options;
 
 /// The most bytes of `name=value` one cookie may carry (RFC 6265bis §5.6:
@@ -115,9 +119,8 @@ const MAX_CHUNKS: usize = 255;
 struct Inner {
     /// The cookie name, shared with every session loaded (no copy per load).
     shared_name: Arc<str>,
-    envelope: Envelope,
-    keyring: Arc<Keyring>,
-    primary: KeyId,
+    /// The keyring and its ciphers: one snapshot per request.
+    keys: LiveKeys,
     /// `name`, `name.1`, ... up to the budget's chunk count.
     chunk_names: Vec<String>,
     /// A deletion `Set-Cookie` value per chunk index, with the same `Path`
@@ -162,7 +165,7 @@ impl fmt::Debug for CookieStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CookieStore")
             .field("name", &self.name())
-            .field("keyring", &self.inner.keyring)
+            .field("keyring", &self.inner.keys.load().keyring)
             .field("options", &self.inner.builder_options)
             .finish_non_exhaustive()
     }
@@ -257,7 +260,7 @@ impl CookieStore {
         }
         CookieStoreBuilder {
             name,
-            keyring: Arc::clone(&self.inner.keyring),
+            keyring: self.keyring(),
             options: self.inner.builder_options.clone(),
         }
         .build()
@@ -359,12 +362,6 @@ impl CookieStore {
             now,
             self.inner.builder_options.max_age.as_secs(),
         )
-    }
-
-    /// The store's envelope (for the `__private` fuzz and test entry points).
-    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
-    pub(crate) fn envelope(&self) -> &Envelope {
-        &self.inner.envelope
     }
 
     /// The longest sealed text [`CookieStore::load`] will try to open.

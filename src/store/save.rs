@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use super::names::chunk_name;
-use super::{CookieStore, MAX_COOKIE_LEN, SaveError};
+use super::{CookieStore, Keys, MAX_COOKIE_LEN, SaveError};
 use crate::observe::{bump, event};
 use crate::payload::{Lifetimes, Payload};
 use crate::session::{Session, unix_secs};
@@ -97,13 +97,14 @@ impl CookieStore {
         Ok(lines)
     }
 
-    /// Decides what to write and seals; updates the session's state only
-    /// when it returns `Ok`.
-    pub(super) fn plan(
+    /// Decides what to write and seals under `keys` (one snapshot for the
+    /// whole save); updates the session's state only when it returns `Ok`.
+    fn plan(
         &self,
         session: &mut Session,
         now: u64,
         cookies: bool,
+        keys: &Keys,
     ) -> Result<Plan, SaveError> {
         if &*session.store_name != self.name() {
             return Err(SaveError::WrongStore {
@@ -132,7 +133,7 @@ impl CookieStore {
         }
         let max_age = session.payload.max_age.unwrap_or(o.max_age.as_secs());
         let p = &session.payload;
-        let reseal = session.opened_with.is_some_and(|(_, primary)| !primary);
+        let reseal = needs_reseal(session, keys);
         let rolling_due = o.rolling && p.expires_at.saturating_sub(now) < max_age / 2;
         let idle_due = o.idle_timeout.is_some_and(|idle| {
             p.idle_deadline
@@ -158,7 +159,7 @@ impl CookieStore {
             Some(idle) => Some(now.checked_add(idle.as_secs()).ok_or(SaveError::Encode)?),
             None => None,
         };
-        let (text, chunk_lens) = self.seal_payload(&session.payload, &lifetimes, cookies)?;
+        let (text, chunk_lens) = self.seal_with(keys, &session.payload, &lifetimes, cookies)?;
         let cookie_max_age = lifetimes.expires_at.saturating_sub(now);
         session.payload.set_lifetimes(lifetimes);
         session.is_new = false;
@@ -166,7 +167,7 @@ impl CookieStore {
         session.destroyed = false;
         session.chunks_loaded = chunk_lens.len();
         session.sealed_len = text.len();
-        session.opened_with = Some((self.inner.primary, true));
+        session.opened_with = Some((keys.primary, true));
         Ok(Plan::Write {
             text,
             chunk_lens,
@@ -180,8 +181,21 @@ impl CookieStore {
     /// known first, so the budget is checked before any encoding work and
     /// the sealed buffer and the text are each allocated once, at their
     /// exact sizes. Also the benchmarks' "seal" (`__private::bench_seal`).
+    #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
     pub(crate) fn seal_payload(
         &self,
+        payload: &Payload,
+        lifetimes: &Lifetimes,
+        cookies: bool,
+    ) -> Result<(String, Vec<usize>), SaveError> {
+        self.seal_with(&self.keys(), payload, lifetimes, cookies)
+    }
+
+    /// [`CookieStore::seal_payload`] under `keys`: the length is computed
+    /// and the text sealed with the same keyring's primary.
+    fn seal_with(
+        &self,
+        keys: &Keys,
         payload: &Payload,
         lifetimes: &Lifetimes,
         cookies: bool,
@@ -192,7 +206,7 @@ impl CookieStore {
             crate::envelope::SealError::Cipher => SaveError::Encode,
         };
         let payload_len = payload.encoded_len(lifetimes);
-        let text_len = base64_len(self.inner.envelope.sealed_len(payload_len));
+        let text_len = base64_len(keys.envelope.sealed_len(payload_len));
         let chunk_lens = if cookies {
             self.split(text_len)?
         } else {
@@ -206,7 +220,7 @@ impl CookieStore {
         };
         let count = u8::try_from(chunk_lens.len()).map_err(|_| SaveError::Encode)?;
         // The payload is encoded straight into the sealed buffer (no copy).
-        let mut sealing = self.inner.envelope.start(payload_len).map_err(seal_error)?;
+        let mut sealing = keys.envelope.start(payload_len).map_err(seal_error)?;
         payload.encode_into(lifetimes, &mut sealing.buf);
         if sealing.payload_len() != payload_len {
             return Err(SaveError::Encode);
@@ -255,8 +269,9 @@ impl CookieStore {
         cookies: bool,
     ) -> Result<Plan, SaveError> {
         let counters = &self.inner.counters;
-        let reseal = session.opened_with.is_some_and(|(_, primary)| !primary);
-        let plan = self.plan(session, now, cookies);
+        let keys = self.keys();
+        let reseal = needs_reseal(session, &keys);
+        let plan = self.plan(session, now, cookies, &keys);
         match &plan {
             Ok(Plan::Write {
                 text, chunk_lens, ..
@@ -301,6 +316,15 @@ impl CookieStore {
         }
         plan
     }
+}
+
+/// Whether the session was opened under a key that is not the primary of
+/// `keys`: compared by id, so a session opened just before a reload
+/// promoted another key is re-sealed too.
+fn needs_reseal(session: &Session, keys: &Keys) -> bool {
+    session
+        .opened_with
+        .is_some_and(|(key_id, _)| key_id != keys.primary)
 }
 
 /// `n` in decimal, on the stack.

@@ -5,6 +5,7 @@ pub(crate) mod jar;
 mod lazy;
 mod logout;
 mod properties;
+mod reload;
 mod rotation;
 mod scenarios;
 mod vectors;

@@ -188,6 +188,8 @@ fn stats_count_every_outcome() {
         saves: 2, // login()'s and the re-seal
         resealed: 1,
         too_large: 1,
+        reloads_applied: 0,
+        reloads_refused: 0,
     };
     assert_eq!(stats, want);
     // Clones share the counters; another name's store has its own.

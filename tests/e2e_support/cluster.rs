@@ -16,6 +16,9 @@ pub struct Cluster {
     pub users: PathBuf,
     pub ports: Vec<u16>,
     pub instances: Vec<Option<Demo>>,
+    /// When set, the instances read (and watch) this key file instead of
+    /// taking their keys from the environment.
+    pub keys_file: Option<PathBuf>,
 }
 
 impl Cluster {
@@ -25,11 +28,33 @@ impl Cluster {
             users: dir.join("users.tsv"),
             ports: INSTANCES.iter().map(|_| free_port()).collect(),
             instances: INSTANCES.iter().map(|_| None).collect(),
+            keys_file: None,
         };
         for i in 0..INSTANCES.len() {
             cluster.restart(i, keys);
         }
         cluster
+    }
+
+    /// Instances that read their keys from `keys_file` and reload it when
+    /// it changes: rotating the keys is a rewrite of that file.
+    pub fn start_watching(dir: &Path, keys_file: &Path) -> Cluster {
+        let mut cluster = Cluster {
+            dir: dir.to_owned(),
+            users: dir.join("users.tsv"),
+            ports: INSTANCES.iter().map(|_| free_port()).collect(),
+            instances: INSTANCES.iter().map(|_| None).collect(),
+            keys_file: Some(keys_file.to_owned()),
+        };
+        for i in 0..INSTANCES.len() {
+            cluster.restart(i, "");
+        }
+        cluster
+    }
+
+    /// The process id of instance `i`, if it is running.
+    pub fn pid(&self, i: usize) -> Option<u32> {
+        self.instances[i].as_ref().map(|demo| demo.proc.pid())
     }
 
     /// Stops instance `i` (by pid).
@@ -40,13 +65,14 @@ impl Cluster {
     }
 
     /// Stops instance `i` (if running) and starts it again on the same
-    /// port with `keys`.
+    /// port with `keys` (or, for a watching cluster, its key file).
     pub fn restart(&mut self, i: usize, keys: &str) {
         self.stop(i);
         let demo = Demo::start(
             &DemoOptions {
                 port: self.ports[i],
-                session_keys: Some(keys.to_owned()),
+                session_keys: self.keys_file.is_none().then(|| keys.to_owned()),
+                keys_file: self.keys_file.clone(),
                 users_file: Some(self.users.clone()),
                 instance: Some(INSTANCES[i].to_owned()),
                 ..DemoOptions::default()

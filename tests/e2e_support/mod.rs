@@ -125,6 +125,9 @@ pub struct Demo {
 pub struct DemoOptions {
     pub port: u16,
     pub session_keys: Option<String>,
+    /// `--keys-file`: the demo reads its keys from this file and reloads
+    /// them when it changes.
+    pub keys_file: Option<PathBuf>,
     pub users_file: Option<PathBuf>,
     pub instance: Option<String>,
     pub cookie_budget: Option<usize>,
@@ -137,6 +140,7 @@ impl Demo {
         let mut command = Command::new(demo_bin());
         command.arg("--port").arg(options.port.to_string());
         command.env_remove("SESSION_KEYS");
+        command.env_remove("SESSION_KEYS_FILE");
         for var in [
             "PORT",
             "USERS_FILE",
@@ -148,6 +152,9 @@ impl Demo {
         }
         if let Some(keys) = &options.session_keys {
             command.env("SESSION_KEYS", keys);
+        }
+        if let Some(path) = &options.keys_file {
+            command.arg("--keys-file").arg(path);
         }
         if let Some(users) = &options.users_file {
             command.arg("--users").arg(users);

@@ -39,6 +39,8 @@ pub struct Tally {
     pub by_status: BTreeMap<u16, u64>,
     pub by_instance: BTreeMap<String, u64>,
     pub retried_posts: u64,
+    /// When each 502 arrived (to tell its cause by the timeline).
+    pub bad_gateway_at: Vec<Instant>,
     pub writes_acknowledged: u64,
     pub reads_checked: u64,
     pub rounds: u64,
@@ -181,6 +183,7 @@ impl LoadClient {
             let page = self.send(path, Some(form))?;
             if page.status == StatusCode::BAD_GATEWAY && attempt < POST_RETRIES {
                 self.tally.retried_posts += 1;
+                self.tally.bad_gateway_at.push(Instant::now());
                 continue;
             }
             if page.status == StatusCode::SEE_OTHER && page.location.as_deref() == Some(location) {

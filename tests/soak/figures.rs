@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::client::Tally;
 
@@ -12,6 +12,7 @@ pub struct Figures {
     pub by_status: BTreeMap<u16, u64>,
     pub instances: BTreeMap<String, u64>,
     pub retried_posts: u64,
+    pub bad_gateway_at: Vec<Instant>,
     pub writes_acknowledged: u64,
     pub reads_checked: u64,
     pub min_rounds: u64,
@@ -31,6 +32,7 @@ impl Figures {
             by_status: BTreeMap::new(),
             instances: BTreeMap::new(),
             retried_posts: 0,
+            bad_gateway_at: Vec::new(),
             writes_acknowledged: 0,
             reads_checked: 0,
             min_rounds: u64::MAX,
@@ -50,6 +52,7 @@ impl Figures {
                 *f.instances.entry(instance).or_default() += n;
             }
             f.retried_posts += t.retried_posts;
+            f.bad_gateway_at.extend(t.bad_gateway_at);
             f.writes_acknowledged += t.writes_acknowledged;
             f.reads_checked += t.reads_checked;
             f.min_rounds = f.min_rounds.min(t.rounds);
