@@ -18,6 +18,20 @@ pub(crate) fn check_origin(
     if !config.check_origin {
         return Ok(());
     }
+    let origin = origin.map(<[u8]>::trim_ascii);
+    // Listed origins come first and bypass the fetch-metadata verdict: a
+    // trusted admin subdomain is `same-site`, a separate front end
+    // `cross-site`, and both must pass (Go's `net/http.CrossOriginProtection`
+    // checks its trusted list first too). `Origin` cannot be set by page
+    // scripts, so only a browser on that very origin sends it.
+    if let Some(origin) = origin
+        && config
+            .trusted_origins
+            .iter()
+            .any(|t| t.as_bytes().eq_ignore_ascii_case(origin))
+    {
+        return Ok(());
+    }
     // Fetch metadata is the browser's own verdict; `none` is a navigation
     // the user started (address bar, bookmark).
     match sec_fetch_site.map(<[u8]>::trim_ascii) {
@@ -27,7 +41,7 @@ pub(crate) fn check_origin(
         // Unknown future values fall through to `Origin`.
         _ => {}
     }
-    let Some(origin) = origin.map(<[u8]>::trim_ascii) else {
+    let Some(origin) = origin else {
         return Ok(());
     };
     // `null`: sandboxed frames, `data:` documents, redirects across origins.
@@ -37,13 +51,6 @@ pub(crate) fn check_origin(
     let Ok(origin) = std::str::from_utf8(origin) else {
         return Err(Reason::CrossOrigin);
     };
-    if config
-        .trusted_origins
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case(origin))
-    {
-        return Ok(());
-    }
     // The scheme is not compared: behind a TLS-terminating proxy the
     // application does not know it, and an attacker who can serve pages on
     // this very host over the other scheme already shares its cookies.
@@ -109,6 +116,38 @@ mod tests {
         };
         assert_eq!(c("https://sub.example", Some("same-site")), Ok(()));
         assert_eq!(c("https://admin.example", None), Ok(()));
+        assert_eq!(
+            c("https://sub.example", Some("cross-site")),
+            Err(Reason::CrossSite)
+        );
+        // Trusted origins pass whatever fetch metadata says.
+        let trusted = CsrfConfig::new()
+            .with_trusted_origin("https://admin.example")
+            .unwrap()
+            .with_trusted_origin("https://front.other")
+            .unwrap();
+        let t = |o: &str, s: &str| {
+            check_origin(
+                &trusted,
+                Some(o.as_bytes()),
+                Some(s.as_bytes()),
+                Some(host.as_bytes()),
+            )
+        };
+        assert_eq!(t("https://admin.example", "same-site"), Ok(()));
+        assert_eq!(t("https://front.other", "cross-site"), Ok(()));
+        assert_eq!(
+            t("https://sub.example", "same-site"),
+            Err(Reason::CrossSite)
+        );
+        assert_eq!(
+            t("https://front.other.evil", "cross-site"),
+            Err(Reason::CrossSite)
+        );
+        assert_eq!(
+            t("https://admin.example:8443", "same-site"),
+            Err(Reason::CrossSite)
+        );
         assert_eq!(c("https://other.example", None), Err(Reason::CrossOrigin));
         let off = CsrfConfig::new().with_origin_check(false);
         assert_eq!(
