@@ -513,7 +513,15 @@ mod tests {
             );
         }
         for bad in [
-            "", "hooks", "/hooks//", "/a//b", "/a/../b", "/a/./", "/a/%2E%2e/", "/a?x", "/a#b",
+            "",
+            "hooks",
+            "/hooks//",
+            "/a//b",
+            "/a/../b",
+            "/a/./",
+            "/a/%2E%2e/",
+            "/a?x",
+            "/a#b",
             "/a b",
         ] {
             assert!(

@@ -36,9 +36,9 @@
 
 mod config;
 // The request checks exist only for the framework parts.
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 mod form;
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 mod origin;
 mod reason;
 mod token;
@@ -47,10 +47,12 @@ pub use config::{CsrfConfig, CsrfConfigError};
 pub use reason::Reason;
 pub use token::{CsrfToken, TokenError};
 
-#[cfg(any(feature = "axum", feature = "actix"))]
-pub(crate) use form::{BodyKind, body_kind, form_field};
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
+pub(crate) use form::{BodyKind, FieldScan, Scan, body_kind};
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 pub(crate) use origin::check_origin;
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
+pub(crate) use token::has_secret;
 pub(crate) use token::{new_token, verify};
 
 #[cfg(feature = "actix")]
@@ -93,7 +95,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 /// Whether requests with this method must carry a token: every method but
 /// the safe ones (RFC 9110 9.2.1), so POST, PUT, PATCH, DELETE and any
 /// extension method.
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 pub(crate) fn is_unsafe_method(method: &str) -> bool {
     !matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE")
 }
