@@ -339,7 +339,8 @@ pub async fn right_token_is_accepted_and_the_body_arrives_whole(addr: SocketAddr
 
 pub async fn large_forms_need_the_header_and_exempt_routes_pass(addr: SocketAddr) {
     let (client, token) = prepared(addr).await;
-    let big = format!("csrf_token={token}&note={}", "x".repeat(LIMIT));
+    // The field after more than the limit: not searched that far.
+    let big = format!("note={}&csrf_token={token}", "x".repeat(LIMIT));
     let reply = client
         .send(
             Method::POST,
@@ -359,7 +360,20 @@ pub async fn large_forms_need_the_header_and_exempt_routes_pass(addr: SocketAddr
         .await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.body, format!("POST {} {big}", big.len()));
+    // The field first: found within the limit, and the whole form (four
+    // times the limit) reaches the handler.
+    let first = format!("csrf_token={token}&note={}", "y".repeat(4 * LIMIT));
+    let ok = client
+        .send(
+            Method::POST,
+            "/count",
+            &[],
+            Some((FORM, first.clone().into_bytes())),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.body, format!("POST {} {first}", first.len()));
     let ok = client.send(Method::POST, "/hooks/ping", &[], None).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    assert_eq!(client.state().await, "count=3 user=-");
+    assert_eq!(client.state().await, "count=4 user=-");
 }
