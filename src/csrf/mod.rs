@@ -61,6 +61,9 @@ pub use crate::integrations::csrf_actix as actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use crate::integrations::csrf_axum as axum;
+#[cfg(feature = "rocket")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
+pub use crate::integrations::csrf_rocket as rocket;
 
 /// The session key under which the CSRF secret is stored. Applications
 /// should leave it alone; removing it retires the session's tokens.

@@ -19,7 +19,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    /// # #[cfg(all(feature = "actix", not(feature = "axum")))] use sealed_session::actix::Session;
+    /// # #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn form(session: &Session) -> Result<String, sealed_session::csrf::TokenError> {
     ///     let token = session.csrf_token()?;
     ///     Ok(format!(r#"<input type="hidden" name="csrf_token" value="{token}">"#))
@@ -46,7 +47,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    /// # #[cfg(all(feature = "actix", not(feature = "axum")))] use sealed_session::actix::Session;
+    /// # #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn allowed(session: &Session, token: &str) -> bool {
     ///     session.verify_csrf_token(Some(token)).is_ok()
     /// }
@@ -113,6 +115,7 @@ pub(crate) struct TokenSearch {
 }
 
 impl TokenSearch {
+    #[cfg(any(feature = "axum", feature = "actix"))]
     pub(crate) fn new(kind: BodyKind, config: &CsrfConfig) -> Self {
         TokenSearch::with_limit(kind, config, config.body_limit)
     }
