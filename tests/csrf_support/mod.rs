@@ -426,12 +426,14 @@ pub async fn trusted_origins_pass_whatever_fetch_metadata_says(addr: SocketAddr)
     refused(&client, reply, "missing-token", "count=4 user=-").await;
 }
 
-/// Sends only the head of a POST announcing a 1 MiB form and never its
-/// body, with `cookie` if given; the status line and the time it took, or
-/// `None` if no answer came within `wait`.
+/// Sends the head of a POST announcing a 1 MiB form and the first `sent`
+/// bytes of its body, never the rest, with `cookie` if given; the status
+/// line and the time it took from the last byte sent, or `None` if no
+/// answer came within `wait`.
 pub async fn stalled_post(
     addr: SocketAddr,
     cookie: Option<&str>,
+    sent: usize,
     wait: std::time::Duration,
 ) -> Option<(String, std::time::Duration)> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -444,6 +446,7 @@ pub async fn stalled_post(
         1 << 20
     );
     stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![b'x'; sent]).await.unwrap();
     let started = std::time::Instant::now();
     let mut answer = Vec::new();
     let read = tokio::time::timeout(wait, async {
@@ -466,19 +469,24 @@ pub async fn stalled_post(
 }
 
 pub async fn anonymous_post_is_refused_before_the_body_is_read(addr: SocketAddr) {
+    anonymous_stalled_post_is_refused(addr, 0).await;
+}
+
+/// An anonymous POST whose body stalls after `sent` bytes is refused.
+pub async fn anonymous_stalled_post_is_refused(addr: SocketAddr, sent: usize) {
     let wait = std::time::Duration::from_secs(10);
-    let (status, took) = stalled_post(addr, None, wait)
+    let (status, took) = stalled_post(addr, None, sent, wait)
         .await
         .expect("no answer while the body was outstanding");
     assert!(status.contains(" 403 "), "{status}");
-    println!("anonymous POST, 0 of 1048576 body bytes sent: {status:?} after {took:?}");
+    println!("anonymous POST, {sent} of 1048576 body bytes sent: {status:?} after {took:?}");
     // A session without a secret (it has a value, but no page with a token
     // was ever rendered for it) is refused the same way.
     let client = Client::new(addr);
     let reply = client.send(Method::POST, "/hooks/ping", &[], None).await;
     assert_eq!(reply.status, StatusCode::OK);
     let cookie = client.cookie_header();
-    let (status, _) = stalled_post(addr, Some(&cookie), wait)
+    let (status, _) = stalled_post(addr, Some(&cookie), sent, wait)
         .await
         .expect("no answer while the body was outstanding");
     assert!(status.contains(" 403 "), "{status}");
@@ -497,10 +505,11 @@ pub async fn anonymous_megabyte_post(addr: SocketAddr) -> Reply {
 }
 
 /// Uploads a `size`-byte file in a multipart form whose first field is the
-/// token, to `POST /upload`, which answers `TOTAL HELD`: the bytes the
-/// handler streamed, and the bytes read from the connection before it got
-/// the first of them (what the check held).
-pub async fn token_first_upload(addr: SocketAddr, size: usize) -> (usize, usize) {
+/// token, to `POST /upload`, which answers `TOTAL [HELD]`: the bytes the
+/// handler streamed, and (where the app can count them) the bytes read
+/// from the connection before it got the first of them (what the check
+/// held).
+pub async fn token_first_upload(addr: SocketAddr, size: usize) -> (usize, Option<usize>) {
     let (client, token) = prepared(addr).await;
     let boundary = "----sealedsessionUpload";
     let mut body = format!(
@@ -517,10 +526,11 @@ pub async fn token_first_upload(addr: SocketAddr, size: usize) -> (usize, usize)
         .send(Method::POST, "/upload", &[], Some((&content_type, body)))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let (total, held) = reply.body.split_once(' ').unwrap();
-    let (total, held) = (total.parse().unwrap(), held.parse().unwrap());
+    let mut words = reply.body.split(' ');
+    let total: usize = words.next().unwrap().parse().unwrap();
+    let held: Option<usize> = words.next().map(|h| h.parse().unwrap());
     assert_eq!(total, len, "the handler got the whole body");
-    println!("token-first upload of {len} bytes: {held} bytes read before the handler ran");
+    println!("token-first upload of {len} bytes: {held:?} bytes read before the handler ran");
     (total, held)
 }
 
