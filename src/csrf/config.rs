@@ -257,10 +257,14 @@ impl CsrfConfig {
         &self.field
     }
 
-    /// The most bytes of an urlencoded or multipart body read to find the
-    /// token field when the header does not carry it. The body is handed to
-    /// the handler whole afterwards; a larger body is refused with
-    /// [`Reason::BodyTooLarge`](super::Reason::BodyTooLarge).
+    /// How many bytes of an urlencoded or multipart body are searched for
+    /// the token field when the header does not carry it. The body is read
+    /// only as far as the field, and only for a session that has a secret;
+    /// what was read (at most this many bytes plus one read from the
+    /// connection) is handed to the handler followed by the rest of the
+    /// body, streamed. A body without the field within the limit is refused
+    /// with [`Reason::BodyTooLarge`](super::Reason::BodyTooLarge). (Rocket's
+    /// fairing sees at most 512 bytes, whatever the limit.)
     ///
     /// ```
     /// let config = sealed_session::csrf::CsrfConfig::new().with_body_limit(64 * 1024);
