@@ -19,10 +19,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use actix_web::dev::{Payload, ServerHandle, Service as _};
 use actix_web::error::PayloadError;
 use actix_web::http::header::HeaderValue;
+use actix_web::rt::time::{Instant, Sleep, sleep};
 use actix_web::{App, HttpMessage as _, HttpRequest, HttpServer, web};
 use futures_core::Stream;
 use reqwest::Method;
@@ -107,6 +109,32 @@ async fn bytes_read(read: web::Data<BytesRead>) -> String {
     read.0.load(Ordering::SeqCst).to_string()
 }
 
+/// The payload, failing when nothing arrives for `idle` (the recipe in
+/// the `sealed_session::csrf::actix` docs).
+struct IdleTimeout {
+    inner: Payload,
+    idle: Duration,
+    timer: Pin<Box<Sleep>>,
+}
+
+impl Stream for IdleTimeout {
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Poll::Ready(next) = Pin::new(&mut self.inner).poll_next(cx) {
+            let deadline = Instant::now() + self.idle;
+            self.timer.as_mut().reset(deadline);
+            return Poll::Ready(next);
+        }
+        match self.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(PayloadError::Io(
+                std::io::ErrorKind::TimedOut.into(),
+            )))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 /// A running server; stopped, and its thread joined, on drop.
 struct Server {
     addr: SocketAddr,
@@ -129,6 +157,13 @@ impl Drop for Server {
 
 /// Serves the app on a thread of its own.
 fn serve() -> Server {
+    serve_with(None)
+}
+
+/// The app, with the body-read timeout recipe outermost if given.
+fn serve_with(body_timeout: Option<Duration>) -> Server {
+    // No timeout: one longer than any test.
+    let idle = body_timeout.unwrap_or(Duration::from_secs(3600));
     let keyring =
         Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
     let store = CookieStore::builder("session", keyring)
@@ -186,6 +221,16 @@ fn serve() -> Server {
                             req.set_payload(Payload::from(counting));
                             srv.call(req)
                         }
+                    })
+                    .wrap_fn(move |mut req, srv| {
+                        let inner = req.take_payload();
+                        let timed: Pin<Box<dyn Stream<Item = _>>> = Box::pin(IdleTimeout {
+                            inner,
+                            idle,
+                            timer: Box::pin(sleep(idle)),
+                        });
+                        req.set_payload(Payload::from(timed));
+                        srv.call(req)
                     })
             })
             .workers(1)
@@ -251,4 +296,27 @@ async fn token_first_upload_streams_to_the_handler() {
     // Far less than the upload, and less than the 1 MiB default limit.
     let held = held.unwrap();
     assert!(held < 1 << 20, "{held}");
+}
+
+/// A session with a secret makes the middleware wait for the body: without
+/// a body-read timeout a stalled body holds the request; with the recipe's
+/// payload wrapper it is refused when the timeout ends.
+#[tokio::test]
+async fn stalled_body_ends_at_the_body_read_timeout() {
+    let wait = Duration::from_millis(700);
+    for timeout in [None, Some(Duration::from_millis(200))] {
+        let server = serve_with(timeout);
+        let client = csrf_support::Client::new(server.addr);
+        client.token().await;
+        let cookie = client.cookie_header();
+        let answer = csrf_support::stalled_post(server.addr, Some(&cookie), 0, wait).await;
+        match timeout {
+            None => assert_eq!(answer, None, "answered without the body"),
+            Some(_) => {
+                let (status, took) = answer.expect("no answer after the body timeout");
+                assert!(status.contains(" 403 "), "{status}");
+                println!("stalled body, 200 ms body timeout: {status:?} after {took:?}");
+            }
+        }
+    }
 }

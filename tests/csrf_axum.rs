@@ -82,6 +82,11 @@ async fn upload(
 }
 
 async fn serve() -> SocketAddr {
+    serve_with(None).await
+}
+
+/// The app, with tower-http's body-read timeout outermost if given.
+async fn serve_with(body_timeout: Option<std::time::Duration>) -> SocketAddr {
     let keyring =
         Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
     let store = CookieStore::builder("session", keyring)
@@ -137,6 +142,10 @@ async fn serve() -> SocketAddr {
                 })
             }
         }));
+    let app = match body_timeout {
+        Some(timeout) => app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(timeout)),
+        None => app,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -188,4 +197,27 @@ async fn token_first_upload_streams_to_the_handler() {
     // Far less than the upload, and less than the 1 MiB default limit.
     let held = held.unwrap();
     assert!(held < 1 << 20, "{held}");
+}
+
+/// A session with a secret makes the layer wait for the body: without a
+/// body-read timeout a stalled body holds the request; with tower-http's
+/// (the recipe in the layer's docs) it is refused when the timeout ends.
+#[tokio::test]
+async fn stalled_body_ends_at_the_body_read_timeout() {
+    let wait = std::time::Duration::from_millis(700);
+    for timeout in [None, Some(std::time::Duration::from_millis(200))] {
+        let addr = serve_with(timeout).await;
+        let client = csrf_support::Client::new(addr);
+        client.token().await;
+        let cookie = client.cookie_header();
+        let answer = csrf_support::stalled_post(addr, Some(&cookie), 0, wait).await;
+        match timeout {
+            None => assert_eq!(answer, None, "answered without the body"),
+            Some(_) => {
+                let (status, took) = answer.expect("no answer after the body timeout");
+                assert!(status.contains(" 403 "), "{status}");
+                println!("stalled body, 200 ms body timeout: {status:?} after {took:?}");
+            }
+        }
+    }
 }

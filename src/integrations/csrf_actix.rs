@@ -45,6 +45,57 @@
 //!     Ok(())
 //! }
 //! ```
+//!
+//! The middleware reads a form body only for a session that holds a
+//! secret, and only up to the token field; a client that stalls there
+//! holds the request open until a body-read timeout ends it. actix-web's
+//! `client_request_timeout` covers only the request head; a payload wrapper
+//! bounds the wait between two pieces of the body (the check then refuses
+//! the request with [`Reason::BodyUnreadable`]):
+//!
+//! ```
+//! use std::pin::Pin;
+//! use std::task::{Context, Poll};
+//! use std::time::Duration;
+//! use actix_web::dev::Payload;
+//! use actix_web::error::PayloadError;
+//! use actix_web::rt::time::{Instant, Sleep, sleep};
+//! use actix_web::web::Bytes;
+//! use futures_core::Stream;
+//!
+//! /// The payload, failing when nothing arrives for `idle`.
+//! struct IdleTimeout { inner: Payload, idle: Duration, timer: Pin<Box<Sleep>> }
+//!
+//! impl Stream for IdleTimeout {
+//!     type Item = Result<Bytes, PayloadError>;
+//!     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+//!         if let Poll::Ready(next) = Pin::new(&mut self.inner).poll_next(cx) {
+//!             let deadline = Instant::now() + self.idle;
+//!             self.timer.as_mut().reset(deadline);
+//!             return Poll::Ready(next);
+//!         }
+//!         match self.timer.as_mut().poll(cx) {
+//!             Poll::Ready(()) => Poll::Ready(Some(Err(PayloadError::Io(std::io::ErrorKind::TimedOut.into())))),
+//!             Poll::Pending => Poll::Pending,
+//!         }
+//!     }
+//! }
+//!
+//! let idle = Duration::from_secs(10);
+//! let app = actix_web::App::new()
+//!     .wrap(sealed_session::csrf::actix::CsrfMiddleware::new())
+//!     // (SessionMiddleware here)
+//!     // Outermost: at most `idle` between two pieces of a body.
+//!     .wrap_fn(move |mut req, srv| {
+//!         use actix_web::{HttpMessage as _, dev::Service as _};
+//!         let inner = req.take_payload();
+//!         let timed: Pin<Box<dyn Stream<Item = _>>> =
+//!             Box::pin(IdleTimeout { inner, idle, timer: Box::pin(sleep(idle)) });
+//!         req.set_payload(Payload::from(timed));
+//!         srv.call(req)
+//!     });
+//! # let _ = app;
+//! ```
 
 use std::collections::VecDeque;
 use std::future::{Future, Ready, poll_fn, ready};

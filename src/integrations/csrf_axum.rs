@@ -40,6 +40,30 @@
 //!     Ok(())
 //! }
 //! ```
+//!
+//! The layer reads a form body only for a session that holds a secret, and
+//! only up to the token field; a client that stalls there holds the
+//! request open until a body-read timeout ends it. axum sets none: add
+//! tower-http's `RequestBodyTimeoutLayer` outside the CSRF layer (a body
+//! that sends nothing for the given time then fails, and the check refuses
+//! the request with [`Reason::BodyUnreadable`]); `TimeoutLayer` bounds the
+//! whole request.
+//!
+//! ```
+//! use std::time::Duration;
+//! use sealed_session::csrf::axum::CsrfLayer;
+//! use tower_http::timeout::RequestBodyTimeoutLayer;
+//! # let store = sealed_session::CookieStore::new("session", sealed_session::Keyring::from_config(
+//! #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
+//!
+//! let app: axum::Router = axum::Router::new()
+//!     .layer(CsrfLayer::new())
+//!     .layer(sealed_session::axum::SessionLayer::new(store))
+//!     // Outermost: at most 10 s between two pieces of a body.
+//!     .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(10)));
+//! # let _ = app;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::VecDeque;
 use std::future::Future;
