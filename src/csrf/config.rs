@@ -68,9 +68,8 @@ pub enum CsrfConfigError {
     /// empty, `.` or `..` segment, or a control character: no request path
     /// the check sees would match it as written.
     ExemptPath(String),
-    /// `/` as an exemption would be a prefix of every path and turn the
-    /// check off for the whole application; to exempt only the root page,
-    /// there is nothing to do but not post to it.
+    /// `/` (or only slashes) as an exemption would be a prefix of every
+    /// path and turn the check off for the whole application.
     ExemptsEverything,
     /// A trusted origin that no browser ever sends in `Origin`, so listing
     /// it would silently have no effect; the text says which rule it breaks.

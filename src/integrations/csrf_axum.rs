@@ -90,12 +90,15 @@ use crate::csrf::{BodyKind, CsrfConfig, CsrfToken, Reason};
 /// and any method but GET, HEAD, OPTIONS, TRACE) without a valid token for
 /// the request's session, with `403 Forbidden`.
 ///
-/// In order: exempt paths pass; `Sec-Fetch-Site` / `Origin` must not name
-/// another site; the token is taken from the header (default
-/// `x-csrf-token`) or, for urlencoded and multipart bodies, from the form
-/// field (default `csrf_token`) — the body is buffered up to the limit and
-/// handed on whole. The refusal carries the [`Reason`] in its response
-/// extensions and its text body.
+/// In order: exempt paths pass; a trusted `Origin` passes to the token
+/// check; otherwise `Sec-Fetch-Site` / `Origin` must not name another
+/// site; the token is taken from the header (default `x-csrf-token`) or,
+/// for urlencoded and multipart bodies, from the form field (default
+/// `csrf_token`), searched as the body streams — not at all for a session
+/// without a secret (`no-secret` at once), and only within the limit. What
+/// was read reaches the handler followed by the rest of the body, streamed.
+/// The refusal carries the [`Reason`] in its response extensions and its
+/// text body.
 ///
 /// ```
 /// use sealed_session::csrf::{CsrfConfig, Reason, axum::CsrfLayer};
