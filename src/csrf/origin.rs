@@ -63,7 +63,56 @@ pub(crate) fn check_origin(
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn origin() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(vec!["http", "https"]),
+            prop::collection::vec("[a-c]{1,3}", 1..4),
+            prop::option::of(prop::sample::select(vec![8080u16, 8443, 3000])),
+        )
+            .prop_map(|(scheme, labels, port)| {
+                let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{scheme}://{}{port}", labels.join("."))
+            })
+    }
+
+    proptest! {
+        /// Against a cross-site or same-site verdict, a request passes iff
+        /// its `Origin` is one of the trusted origins (ASCII
+        /// case-insensitively): no prefix, suffix, port or scheme variant.
+        #[test]
+        fn only_a_listed_origin_overrides_fetch_metadata(
+            trusted in prop::collection::vec(origin(), 1..4),
+            sent in origin(),
+            pick in any::<prop::sample::Index>(),
+            use_listed in any::<bool>(),
+            upper in any::<bool>(),
+            site in prop::sample::select(vec!["same-site", "cross-site"]),
+        ) {
+            let mut config = CsrfConfig::new();
+            for t in &trusted {
+                config = config.with_trusted_origin(t).unwrap();
+            }
+            let sent = if use_listed { pick.get(&trusted).clone() } else { sent };
+            let on_wire = if upper { sent.to_ascii_uppercase() } else { sent.clone() };
+            let verdict = check_origin(
+                &config,
+                Some(on_wire.as_bytes()),
+                Some(site.as_bytes()),
+                Some(b"app.example"),
+            );
+            let listed = trusted.iter().any(|t| t.eq_ignore_ascii_case(&sent));
+            prop_assert_eq!(verdict.is_ok(), listed);
+            // Without an `Origin`, the list never applies.
+            prop_assert_eq!(
+                check_origin(&config, None, Some(site.as_bytes()), Some(b"app.example")),
+                Err(Reason::CrossSite)
+            );
+        }
+    }
 
     fn check(origin: Option<&str>, site: Option<&str>, host: &str) -> Result<(), Reason> {
         check_origin(
