@@ -326,9 +326,15 @@ impl CsrfConfig {
     /// ```
     #[must_use]
     pub fn is_exempt(&self, path: &str) -> bool {
-        // A path with dot segments may be resolved by something in front of
-        // the application to a route outside the exemption: never exempt.
-        if path.split('/').any(is_dot_segment) {
+        // A path with dot segments, or with an encoded or backslash
+        // separator, may be resolved by something in front of the
+        // application to a route outside the exemption: never exempt.
+        let lower = path.to_ascii_lowercase();
+        if path.split('/').any(is_dot_segment)
+            || lower.contains("%2f")
+            || lower.contains("%5c")
+            || path.contains('\\')
+        {
             return false;
         }
         self.exempt.iter().any(|e| {
@@ -550,5 +556,8 @@ mod tests {
         assert!(!config.is_exempt("/hooks/../account"));
         assert!(!config.is_exempt("/hooks/%2e%2E/account"));
         assert!(!config.is_exempt("/hooks/./x"));
+        assert!(!config.is_exempt("/hooks/..%2Faccount"));
+        assert!(!config.is_exempt("/hooks/..%5caccount"));
+        assert!(!config.is_exempt("/hooks/..\\account"));
     }
 }

@@ -13,6 +13,11 @@
 //! bytes is refused with [`Reason::BodyTooLarge`]; the body is never read
 //! further by the check and reaches the handler untouched.
 //!
+//! A client that stalls within those bytes holds its request until they or
+//! the end of the body arrive (Rocket 0.5 has no body-read timeout; a proxy
+//! in front can set one, e.g. nginx's `client_body_timeout`); the session
+//! must hold a secret for the fairing to wait at all.
+//!
 //! A refused request never reaches its route: the fairing sends it to a
 //! route of its own (mounted at ignition under `/__sealed-session/`) that
 //! answers `403 Forbidden` with the reason in the text body;
