@@ -313,3 +313,50 @@ async fn without_the_session_fairing_unsafe_requests_fail() {
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(reply.body.contains("SessionFairing"), "{}", reply.body);
 }
+
+/// PUT, PATCH and DELETE are checked like POST, and so is a form POST that
+/// Rocket turns into a PUT with a leading `_method=put` field.
+#[rocket::async_test]
+async fn every_unsafe_method_is_checked_including_method_overrides() {
+    let server = serve().await;
+    let client = csrf_support::Client::new(server.addr);
+    let token = client.token().await;
+    for method in [HttpMethod::PUT, HttpMethod::PATCH, HttpMethod::DELETE] {
+        let reply = client.send(method.clone(), "/count", &[], None).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method}");
+        assert_eq!(reply.reason.as_deref(), Some("missing-token"));
+        let ok = client
+            .send(
+                method.clone(),
+                "/count",
+                &[("x-csrf-token", &token)],
+                Some(("text/plain", b"abc".to_vec())),
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::OK);
+        assert_eq!(ok.body, format!("{method} 3 abc"));
+    }
+    let form = "application/x-www-form-urlencoded";
+    let reply = client
+        .send(
+            HttpMethod::POST,
+            "/count",
+            &[],
+            Some((form, b"_method=put&note=x".to_vec())),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.reason.as_deref(), Some("missing-token"));
+    let body = format!("_method=put&csrf_token={token}");
+    let ok = client
+        .send(
+            HttpMethod::POST,
+            "/count",
+            &[],
+            Some((form, body.clone().into_bytes())),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.body, format!("PUT {} {body}", body.len()));
+    assert_eq!(client.state().await, "count=4 user=-");
+}
