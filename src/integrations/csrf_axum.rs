@@ -220,10 +220,6 @@ where
                 },
             )
         };
-        let step_kind = match &step {
-            Step::ReadBody(kind) => kind.clone(),
-            _ => BodyKind::Other,
-        };
         // The service that was made ready is the one to call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -234,8 +230,8 @@ where
             let token = match step {
                 Step::Pass => return inner.call(req).await,
                 Step::Reject(reason) => return Ok(refuse(reason, &method, &path)),
-                Step::Verify(token) => Some(token),
-                Step::ReadBody(_) => None,
+                Step::Verify(token) => Ok(token),
+                Step::ReadBody(kind) => Err(kind),
             };
             let Some(session) = req
                 .extensions()
@@ -244,14 +240,14 @@ where
             else {
                 return Ok((StatusCode::INTERNAL_SERVER_ERROR, MISSING).into_response());
             };
-            let (token, req) = match (token, step_kind) {
-                (Some(token), _) => (token, req),
+            let (token, req) = match token {
+                Ok(token) => (token, req),
                 // No secret, no token can pass: refused before any body
                 // byte is read.
-                (None, _) if !session.has_csrf_secret() => {
+                Err(_) if !session.has_csrf_secret() => {
                     return Ok(refuse(Reason::NoSecret, &method, &path));
                 }
-                (None, kind) => match search_body(req, kind, &config).await {
+                Err(kind) => match search_body(req, kind, &config).await {
                     Ok(found) => found,
                     Err(reason) => return Ok(refuse(reason, &method, &path)),
                 },
