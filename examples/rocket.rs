@@ -1,5 +1,8 @@
 //! sealed-session in Rocket: a visit counter and a flash message, with the
-//! same `CookieStore` as the axum and actix-web examples.
+//! same `CookieStore` as the axum and actix-web examples, and every POST
+//! protected against cross-site request forgery by `CsrfFairing` (each
+//! form's first field is the session's token; a POST without it, or from
+//! another site, gets a 403 that says why).
 //!
 //! ```sh
 //! cargo run --example rocket --features rocket            # http://127.0.0.1:8000/
@@ -15,13 +18,15 @@ use rocket::fairing::AdHoc;
 use rocket::response::Redirect;
 use rocket::response::content::RawHtml;
 use rocket::{get, post, routes};
+use sealed_session::csrf::CsrfToken;
+use sealed_session::csrf::rocket::CsrfFairing;
 use sealed_session::rocket::{Session, SessionFairing};
 use sealed_session::{CookieStore, Keyring, ValueError};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[get("/")]
-fn index(session: Session) -> Result<RawHtml<String>, ValueError> {
+fn index(session: Session, token: CsrfToken) -> Result<RawHtml<String>, ValueError> {
     let visits: u32 = session.get("visits")?.unwrap_or(0) + 1;
     session.insert("visits", &visits)?;
     let flashes: Vec<String> = session.flashes()?;
@@ -33,8 +38,10 @@ fn index(session: Session) -> Result<RawHtml<String>, ValueError> {
         "<!doctype html><title>sealed-session + Rocket</title>\
          <style>body{{font:16px system-ui;max-width:32em;margin:3em auto}}.flash{{background:#e6f4ea;padding:.5em}}</style>\
          <h1>Rocket</h1>{flash}<p>Visits in this session: <b>{visits}</b></p>\
-         <form method=post action=/flash><button>Leave a flash message</button></form>\
-         <form method=post action=/logout><button>End the session</button></form>\
+         <form method=post action=/flash><input type=hidden name=csrf_token value=\"{token}\">\
+         <button>Leave a flash message</button></form>\
+         <form method=post action=/logout><input type=hidden name=csrf_token value=\"{token}\">\
+         <button>End the session</button></form>\
          <p><small>{} cookie(s), {} bytes sealed</small></p>",
         session.cookie_count(),
         session.sealed_len()
@@ -79,6 +86,8 @@ async fn main() -> Result<(), BoxError> {
     };
     let _ = rocket::custom(config)
         .attach(SessionFairing::new(store()?))
+        // After the session fairing: the check needs the session.
+        .attach(CsrfFairing::new())
         .attach(AdHoc::on_liftoff("address", |rocket| {
             Box::pin(async move {
                 let config = rocket.config();

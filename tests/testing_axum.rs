@@ -157,15 +157,13 @@ async fn a_csrf_protected_form_with_a_token_prepared_in_code() {
     use sealed_session::csrf::axum::CsrfLayer;
 
     let store = store();
-    let mut token = None;
-    let cookie = store
-        .cookie_header_for(|s| {
+    let (cookie, token) = store
+        .csrf_cookie_header_for(|s| {
             s.insert("user", "alice")?;
-            token = s.csrf_token().ok();
             Ok(())
         })
         .unwrap();
-    let token = token.expect("a token").to_string();
+    let token = token.to_string();
     let app = Router::new()
         .route("/upgrade", post(upgrade))
         .layer(CsrfLayer::new())

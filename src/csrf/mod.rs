@@ -4,7 +4,8 @@
 //! Each session gets a 32-byte secret the first time a token is asked for.
 //! It lives in the session itself, under [`SESSION_KEY`], together with the
 //! session id it was made for, so nothing is kept on the server, and
-//! [`Session::regenerate_id`](crate::Session::regenerate_id) (at login) or
+//! [`Session::begin_login`](crate::Session::begin_login) (at login; as does
+//! [`Session::regenerate_id`](crate::Session::regenerate_id)) or
 //! [`Session::destroy`](crate::Session::destroy) (at logout) retires it:
 //! tokens rendered before either no longer verify.
 //!
@@ -14,11 +15,11 @@
 //! secret to a length-measuring attacker (BREACH). Verification unmasks and
 //! compares in constant time.
 //!
-//! The checks on requests — unsafe methods only, `Origin` and
-//! `Sec-Fetch-Site` first, then the token from a header or a form field —
-//! are done by the framework parts: [`axum`] (a tower
-//! layer) and [`actix`] (a middleware), both configured
-//! by [`CsrfConfig`]. SECURITY.md, "Cross-site request forgery", says what
+//! The checks on requests — unsafe methods only, trusted origins, then
+//! `Sec-Fetch-Site` and `Origin`, then the token from a header or a form
+//! field searched as the body streams — are done by the framework parts:
+//! `axum` (a tower layer), `actix` (a middleware) and `rocket` (a fairing),
+//! all configured by [`CsrfConfig`]. SECURITY.md, "Cross-site request forgery", says what
 //! each check stops and when it applies.
 //!
 //! ```
@@ -29,28 +30,31 @@
 //! let mut session = store.load(None::<&str>);
 //! let token = session.csrf_token()?;           // for the form
 //! assert!(session.verify_csrf_token(Some(token.as_str())).is_ok());
-//! session.regenerate_id();                     // at login
+//! session.begin_login(&[]);                    // at login
 //! assert!(session.verify_csrf_token(Some(token.as_str())).is_err());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod config;
 // The request checks exist only for the framework parts.
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 mod form;
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 mod origin;
 mod reason;
+mod testing;
 mod token;
 
 pub use config::{CsrfConfig, CsrfConfigError};
 pub use reason::Reason;
 pub use token::{CsrfToken, TokenError};
 
-#[cfg(any(feature = "axum", feature = "actix"))]
-pub(crate) use form::{BodyKind, body_kind, form_field};
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
+pub(crate) use form::{BodyKind, FieldScan, Scan, body_kind};
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 pub(crate) use origin::check_origin;
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
+pub(crate) use token::has_secret;
 pub(crate) use token::{new_token, verify};
 
 #[cfg(feature = "actix")]
@@ -59,6 +63,9 @@ pub use crate::integrations::csrf_actix as actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use crate::integrations::csrf_axum as axum;
+#[cfg(feature = "rocket")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
+pub use crate::integrations::csrf_rocket as rocket;
 
 /// The session key under which the CSRF secret is stored. Applications
 /// should leave it alone; removing it retires the session's tokens.
@@ -82,8 +89,10 @@ pub const DEFAULT_HEADER: &str = "x-csrf-token";
 /// ```
 pub const DEFAULT_FIELD: &str = "csrf_token";
 
-/// The largest form body read to find the token field by default (1 MiB).
-/// Larger forms must send the token in the header.
+/// How far into a form body the token field is looked for by default
+/// (1 MiB). A form whose field comes later must send the token in the
+/// header; one whose field comes first may be of any size (the rest of the
+/// body streams to the handler).
 ///
 /// ```
 /// assert_eq!(sealed_session::csrf::DEFAULT_BODY_LIMIT, 1 << 20);
@@ -93,7 +102,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 /// Whether requests with this method must carry a token: every method but
 /// the safe ones (RFC 9110 9.2.1), so POST, PUT, PATCH, DELETE and any
 /// extension method.
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 pub(crate) fn is_unsafe_method(method: &str) -> bool {
     !matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE")
 }

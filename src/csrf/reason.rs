@@ -31,8 +31,9 @@ pub enum Reason {
     /// `Sec-Fetch-Site` says the browser sent the request from another
     /// site (or a same-site origin, unless allowed).
     CrossSite,
-    /// The form body is larger than the limit the check reads; send the
-    /// token in the header for such requests.
+    /// The token field is not within the part of the form body the check
+    /// reads (the limit); send the token in the header for such forms, or
+    /// put the field first.
     BodyTooLarge,
     /// The request body could not be read.
     BodyUnreadable,
@@ -71,7 +72,7 @@ impl fmt::Display for Reason {
             Reason::CrossOrigin => "the Origin header names another origin",
             Reason::CrossSite => "Sec-Fetch-Site says the request comes from another site",
             Reason::BodyTooLarge => {
-                "the form is too large to look for the CSRF token in it; send the token in the header"
+                "no CSRF token field within the part of the form that is searched; put the field first or send the token in the header"
             }
             Reason::BodyUnreadable => "the request body could not be read",
         })

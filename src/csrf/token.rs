@@ -129,6 +129,12 @@ fn secret_for(stored: Option<&str>, id: SessionId) -> Option<Zeroizing<[u8; SECR
     Some(out)
 }
 
+/// Whether `stored` holds a secret made for `id`.
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
+pub(crate) fn has_secret(stored: Option<&str>, id: SessionId) -> bool {
+    secret_for(stored, id).is_some()
+}
+
 /// A masked token for the secret in `stored`, or for a new secret, which
 /// comes back second (to store under `SESSION_KEY`).
 pub(crate) fn new_token(

@@ -3,8 +3,8 @@
 
 use super::Session;
 use crate::csrf::{
-    BodyKind, CsrfConfig, CsrfToken, Reason, SESSION_KEY, TokenError, body_kind, check_origin,
-    is_unsafe_method, new_token, verify,
+    BodyKind, CsrfConfig, CsrfToken, FieldScan, Reason, SESSION_KEY, Scan, TokenError, body_kind,
+    check_origin, has_secret, is_unsafe_method, new_token, verify,
 };
 
 impl Session {
@@ -19,7 +19,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    /// # #[cfg(all(feature = "actix", not(feature = "axum")))] use sealed_session::actix::Session;
+    /// # #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn form(session: &Session) -> Result<String, sealed_session::csrf::TokenError> {
     ///     let token = session.csrf_token()?;
     ///     Ok(format!(r#"<input type="hidden" name="csrf_token" value="{token}">"#))
@@ -46,7 +47,8 @@ impl Session {
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
-    /// # #[cfg(not(feature = "axum"))] use sealed_session::actix::Session;
+    /// # #[cfg(all(feature = "actix", not(feature = "axum")))] use sealed_session::actix::Session;
+    /// # #[cfg(not(any(feature = "axum", feature = "actix")))] use sealed_session::rocket::Session;
     /// fn allowed(session: &Session, token: &str) -> bool {
     ///     session.verify_csrf_token(Some(token)).is_ok()
     /// }
@@ -55,16 +57,24 @@ impl Session {
         let stored = self.get::<String>(SESSION_KEY).ok().flatten();
         verify(stored.as_deref(), self.id(), untrusted)
     }
+
+    /// Whether the session holds a secret for its current id: without one
+    /// every token is refused (`no-secret`), so a body need not be read.
+    pub(crate) fn has_csrf_secret(&self) -> bool {
+        let stored = self.get::<String>(SESSION_KEY).ok().flatten();
+        has_secret(stored.as_deref(), self.id())
+    }
 }
 
-/// What to do with a request before its session is consulted.
+/// What to do with a request, decided from its head alone.
 pub(crate) enum Step {
     /// A safe method or an exempt path: no check.
     Pass,
     Reject(Reason),
-    /// The token came in the header.
+    /// The token came in the header (or cannot come in the body).
     Verify(Option<String>),
-    /// Read the form body (up to the limit) for the token field.
+    /// Look for the token field in the form body, once the session is
+    /// known to hold a secret ([`Session::has_csrf_secret`]).
     ReadBody(BodyKind),
 }
 
@@ -93,6 +103,52 @@ pub(crate) fn first_step<'a>(
     match body_kind(header("content-type")) {
         BodyKind::Other => Step::Verify(None),
         kind => Step::ReadBody(kind),
+    }
+}
+
+/// The token field searched in a body as its pieces arrive, within the
+/// configured number of bytes. The caller keeps the pieces it fed (to hand
+/// the body on) and stops reading as soon as this answers.
+pub(crate) struct TokenSearch {
+    scan: FieldScan,
+    left: usize,
+}
+
+impl TokenSearch {
+    #[cfg(any(feature = "axum", feature = "actix"))]
+    pub(crate) fn new(kind: BodyKind, config: &CsrfConfig) -> Self {
+        TokenSearch::with_limit(kind, config, config.body_limit)
+    }
+
+    pub(crate) fn with_limit(kind: BodyKind, config: &CsrfConfig, limit: usize) -> Self {
+        TokenSearch {
+            scan: FieldScan::new(kind, &config.field),
+            left: limit,
+        }
+    }
+
+    /// Feeds the next piece of the body: `None` while the answer needs more
+    /// bytes; the token (or `None` when the body cannot hold it) otherwise;
+    /// [`Reason::BodyTooLarge`] when the limit passed without the field.
+    pub(crate) fn feed(&mut self, piece: &[u8]) -> Option<Result<Option<String>, Reason>> {
+        // Only the bytes within the limit are looked at, whatever the
+        // pieces' sizes, so the outcome does not depend on them.
+        let within = piece.get(..self.left).unwrap_or(piece);
+        self.left -= within.len();
+        match self.scan.push(within) {
+            Scan::Found(token) => Some(Ok(Some(token))),
+            Scan::Absent => Some(Ok(None)),
+            Scan::More if within.len() < piece.len() => Some(Err(Reason::BodyTooLarge)),
+            Scan::More => None,
+        }
+    }
+
+    /// The body ended.
+    pub(crate) fn end(mut self) -> Option<String> {
+        match self.scan.finish() {
+            Scan::Found(token) => Some(token),
+            Scan::More | Scan::Absent => None,
+        }
     }
 }
 

@@ -45,22 +45,76 @@
 //!     Ok(())
 //! }
 //! ```
+//!
+//! The middleware reads a form body only for a session that holds a
+//! secret, and only up to the token field; a client that stalls there
+//! holds the request open until a body-read timeout ends it. actix-web's
+//! `client_request_timeout` covers only the request head; a payload wrapper
+//! bounds the wait between two pieces of the body (the check then refuses
+//! the request with [`Reason::BodyUnreadable`]):
+//!
+//! ```
+//! use std::pin::Pin;
+//! use std::task::{Context, Poll};
+//! use std::time::Duration;
+//! use actix_web::dev::Payload;
+//! use actix_web::error::PayloadError;
+//! use actix_web::rt::time::{Instant, Sleep, sleep};
+//! use actix_web::web::Bytes;
+//! use futures_core::Stream;
+//!
+//! /// The payload, failing when nothing arrives for `idle`.
+//! struct IdleTimeout { inner: Payload, idle: Duration, timer: Pin<Box<Sleep>> }
+//!
+//! impl Stream for IdleTimeout {
+//!     type Item = Result<Bytes, PayloadError>;
+//!     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+//!         if let Poll::Ready(next) = Pin::new(&mut self.inner).poll_next(cx) {
+//!             let deadline = Instant::now() + self.idle;
+//!             self.timer.as_mut().reset(deadline);
+//!             return Poll::Ready(next);
+//!         }
+//!         match self.timer.as_mut().poll(cx) {
+//!             Poll::Ready(()) => Poll::Ready(Some(Err(PayloadError::Io(std::io::ErrorKind::TimedOut.into())))),
+//!             Poll::Pending => Poll::Pending,
+//!         }
+//!     }
+//! }
+//!
+//! let idle = Duration::from_secs(10);
+//! let app = actix_web::App::new()
+//!     .wrap(sealed_session::csrf::actix::CsrfMiddleware::new())
+//!     // (SessionMiddleware here)
+//!     // Outermost: at most `idle` between two pieces of a body.
+//!     .wrap_fn(move |mut req, srv| {
+//!         use actix_web::{HttpMessage as _, dev::Service as _};
+//!         let inner = req.take_payload();
+//!         let timed: Pin<Box<dyn Stream<Item = _>>> =
+//!             Box::pin(IdleTimeout { inner, idle, timer: Box::pin(sleep(idle)) });
+//!         req.set_payload(Payload::from(timed));
+//!         srv.call(req)
+//!     });
+//! # let _ = app;
+//! ```
 
+use std::collections::VecDeque;
 use std::future::{Future, Ready, poll_fn, ready};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
-use actix_web::web::{Bytes, BytesMut};
+use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse};
-use futures_core::Stream as _;
+use futures_core::Stream;
 
-use super::csrf::{Step, first_step, log_refusal, refusal_text};
+use super::csrf::{Step, TokenSearch, first_step, log_refusal, refusal_text};
 use super::{MISSING, Sessions};
-use crate::csrf::{CsrfConfig, CsrfToken, Reason, form_field};
+use crate::csrf::{BodyKind, CsrfConfig, CsrfToken, Reason};
 
 /// An actix-web middleware that refuses unsafe requests (POST, PUT, PATCH,
 /// DELETE, and any method but GET, HEAD, OPTIONS, TRACE) without a valid
@@ -171,17 +225,53 @@ fn refuse<B>(req: ServiceRequest, reason: Reason) -> ServiceResponse<EitherBody<
     req.into_response(res).map_into_right_body()
 }
 
-/// Reads the payload up to `limit` bytes.
-async fn read_body(payload: &mut Payload, limit: usize) -> Result<Bytes, Reason> {
-    let mut body = BytesMut::new();
-    while let Some(chunk) = poll_fn(|cx| Pin::new(&mut *payload).poll_next(cx)).await {
-        let chunk = chunk.map_err(|_| Reason::BodyUnreadable)?;
-        if body.len().saturating_add(chunk.len()) > limit {
-            return Err(Reason::BodyTooLarge);
+/// Reads the payload until the token field is found (or the limit
+/// passes), and puts back a payload that replays what was read and streams
+/// the rest: an upload after the token is never held here.
+async fn search_body(
+    req: &mut ServiceRequest,
+    kind: BodyKind,
+    config: &CsrfConfig,
+) -> Result<Option<String>, Reason> {
+    let mut payload = req.take_payload();
+    let mut search = TokenSearch::new(kind, config);
+    let mut read = VecDeque::new();
+    let found = loop {
+        let Some(chunk) = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await else {
+            break Ok(search.end());
+        };
+        let Ok(chunk) = chunk else {
+            break Err(Reason::BodyUnreadable);
+        };
+        let found = search.feed(&chunk);
+        read.push_back(chunk);
+        if let Some(found) = found {
+            break found;
         }
-        body.extend_from_slice(&chunk);
+    };
+    let replay: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> = Box::pin(Replay {
+        read,
+        rest: payload,
+    });
+    req.set_payload(Payload::from(replay));
+    found
+}
+
+/// The chunks the check read, then the rest of the payload.
+struct Replay {
+    read: VecDeque<Bytes>,
+    rest: Payload,
+}
+
+impl Stream for Replay {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.read.pop_front() {
+            Some(chunk) => Poll::Ready(Some(Ok(chunk))),
+            None => Pin::new(&mut self.rest).poll_next(cx),
+        }
     }
-    Ok(body.freeze())
 }
 
 impl<S, B> Service<ServiceRequest> for CsrfMiddlewareService<S>
@@ -214,18 +304,8 @@ where
             let token = match step {
                 Step::Pass => return Ok(service.call(req).await?.map_into_left_body()),
                 Step::Reject(reason) => return Ok(refuse(req, reason)),
-                Step::Verify(token) => token,
-                Step::ReadBody(kind) => {
-                    let mut payload = req.take_payload();
-                    let bytes = match read_body(&mut payload, config.body_limit).await {
-                        Ok(bytes) => bytes,
-                        Err(reason) => return Ok(refuse(req, reason)),
-                    };
-                    let token = form_field(&kind, &bytes, &config.field);
-                    // The handler reads the same body.
-                    req.set_payload(Payload::from(bytes));
-                    token
-                }
+                Step::Verify(token) => Ok(token),
+                Step::ReadBody(kind) => Err(kind),
             };
             let session = req
                 .extensions()
@@ -234,6 +314,16 @@ where
             let Some(session) = session else {
                 let res = HttpResponse::build(StatusCode::INTERNAL_SERVER_ERROR).body(MISSING);
                 return Ok(req.into_response(res).map_into_right_body());
+            };
+            let token = match token {
+                Ok(token) => token,
+                // No secret, no token can pass: refused before any body
+                // byte is read.
+                Err(_) if !session.has_csrf_secret() => return Ok(refuse(req, Reason::NoSecret)),
+                Err(kind) => match search_body(&mut req, kind, &config).await {
+                    Ok(token) => token,
+                    Err(reason) => return Ok(refuse(req, reason)),
+                },
             };
             match session.verify_csrf_token(token.as_deref()) {
                 Ok(()) => Ok(service.call(req).await?.map_into_left_body()),

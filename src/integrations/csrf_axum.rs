@@ -40,13 +40,38 @@
 //!     Ok(())
 //! }
 //! ```
+//!
+//! The layer reads a form body only for a session that holds a secret, and
+//! only up to the token field; a client that stalls there holds the
+//! request open until a body-read timeout ends it. axum sets none: add
+//! tower-http's `RequestBodyTimeoutLayer` outside the CSRF layer (a body
+//! that sends nothing for the given time then fails, and the check refuses
+//! the request with [`Reason::BodyUnreadable`]); `TimeoutLayer` bounds the
+//! whole request.
+//!
+//! ```
+//! use std::time::Duration;
+//! use sealed_session::csrf::axum::CsrfLayer;
+//! use tower_http::timeout::RequestBodyTimeoutLayer;
+//! # let store = sealed_session::CookieStore::new("session", sealed_session::Keyring::from_config(
+//! #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
+//!
+//! let app: axum::Router = axum::Router::new()
+//!     .layer(CsrfLayer::new())
+//!     .layer(sealed_session::axum::SessionLayer::new(store))
+//!     // Outermost: at most 10 s between two pieces of a body.
+//!     .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(10)));
+//! # let _ = app;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Request, StatusCode, header};
@@ -54,20 +79,26 @@ use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::csrf::{Step, first_step, log_refusal, refusal_text};
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt as _;
+
+use super::csrf::{Step, TokenSearch, first_step, log_refusal, refusal_text};
 use super::{MISSING, Sessions};
-use crate::csrf::{CsrfConfig, CsrfToken, Reason, form_field};
+use crate::csrf::{BodyKind, CsrfConfig, CsrfToken, Reason};
 
 /// A tower layer that refuses unsafe requests (POST, PUT, PATCH, DELETE,
 /// and any method but GET, HEAD, OPTIONS, TRACE) without a valid token for
 /// the request's session, with `403 Forbidden`.
 ///
-/// In order: exempt paths pass; `Sec-Fetch-Site` / `Origin` must not name
-/// another site; the token is taken from the header (default
-/// `x-csrf-token`) or, for urlencoded and multipart bodies, from the form
-/// field (default `csrf_token`) — the body is buffered up to the limit and
-/// handed on whole. The refusal carries the [`Reason`] in its response
-/// extensions and its text body.
+/// In order: exempt paths pass; a trusted `Origin` passes to the token
+/// check; otherwise `Sec-Fetch-Site` / `Origin` must not name another
+/// site; the token is taken from the header (default `x-csrf-token`) or,
+/// for urlencoded and multipart bodies, from the form field (default
+/// `csrf_token`), searched as the body streams — not at all for a session
+/// without a secret (`no-secret` at once), and only within the limit. What
+/// was read reaches the handler followed by the rest of the body, streamed.
+/// The refusal carries the [`Reason`] in its response extensions and its
+/// text body.
 ///
 /// ```
 /// use sealed_session::csrf::{CsrfConfig, Reason, axum::CsrfLayer};
@@ -196,27 +227,11 @@ where
         Box::pin(async move {
             let method = req.method().as_str().to_owned();
             let path = req.uri().path().to_owned();
-            let (token, req) = match step {
+            let token = match step {
                 Step::Pass => return inner.call(req).await,
                 Step::Reject(reason) => return Ok(refuse(reason, &method, &path)),
-                Step::Verify(token) => (token, req),
-                Step::ReadBody(kind) => {
-                    let (parts, body) = req.into_parts();
-                    let limited = http_body_util::Limited::new(body, config.body_limit);
-                    let bytes = match http_body_util::BodyExt::collect(limited).await {
-                        Ok(collected) => collected.to_bytes(),
-                        Err(e) => {
-                            let reason = if e.is::<http_body_util::LengthLimitError>() {
-                                Reason::BodyTooLarge
-                            } else {
-                                Reason::BodyUnreadable
-                            };
-                            return Ok(refuse(reason, &method, &path));
-                        }
-                    };
-                    let token = form_field(&kind, &bytes, &config.field);
-                    (token, Request::from_parts(parts, Body::from(bytes)))
-                }
+                Step::Verify(token) => Ok(token),
+                Step::ReadBody(kind) => Err(kind),
             };
             let Some(session) = req
                 .extensions()
@@ -225,11 +240,93 @@ where
             else {
                 return Ok((StatusCode::INTERNAL_SERVER_ERROR, MISSING).into_response());
             };
+            let (token, req) = match token {
+                Ok(token) => (token, req),
+                // No secret, no token can pass: refused before any body
+                // byte is read.
+                Err(_) if !session.has_csrf_secret() => {
+                    return Ok(refuse(Reason::NoSecret, &method, &path));
+                }
+                Err(kind) => match search_body(req, kind, &config).await {
+                    Ok(found) => found,
+                    Err(reason) => return Ok(refuse(reason, &method, &path)),
+                },
+            };
             match session.verify_csrf_token(token.as_deref()) {
                 Ok(()) => inner.call(req).await,
                 Err(reason) => Ok(refuse(reason, &method, &path)),
             }
         })
+    }
+}
+
+/// Reads the body until the token field is found (or the limit passes),
+/// and gives back the request with a body that replays what was read and
+/// streams the rest: an upload after the token is never held here.
+async fn search_body(
+    req: Request<Body>,
+    kind: BodyKind,
+    config: &CsrfConfig,
+) -> Result<(Option<String>, Request<Body>), Reason> {
+    let (parts, mut body) = req.into_parts();
+    let mut search = TokenSearch::new(kind, config);
+    let mut read = VecDeque::new();
+    let token = loop {
+        let Some(frame) = body.frame().await else {
+            break search.end();
+        };
+        let frame = frame.map_err(|_| Reason::BodyUnreadable)?;
+        let found = frame.data_ref().and_then(|data| search.feed(data));
+        read.push_back(frame);
+        if let Some(found) = found {
+            break found?;
+        }
+    };
+    let body = Body::new(Replay { read, rest: body });
+    Ok((token, Request::from_parts(parts, body)))
+}
+
+pin_project_lite::pin_project! {
+    /// The frames the check read, then the rest of the body.
+    struct Replay {
+        read: VecDeque<Frame<Bytes>>,
+        #[pin]
+        rest: Body,
+    }
+}
+
+impl HttpBody for Replay {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let this = self.project();
+        match this.read.pop_front() {
+            Some(frame) => Poll::Ready(Some(Ok(frame))),
+            None => this.rest.poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.read.is_empty() && self.rest.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        let read: u64 = self
+            .read
+            .iter()
+            .filter_map(|f| f.data_ref().map(|d| d.len() as u64))
+            .sum();
+        let rest = self.rest.size_hint();
+        let mut hint = SizeHint::new();
+        hint.set_lower(rest.lower().saturating_add(read));
+        if let Some(upper) = rest.upper() {
+            hint.set_upper(upper.saturating_add(read));
+        }
+        hint
     }
 }
 

@@ -28,6 +28,8 @@ mod csrf;
 pub mod csrf_actix;
 #[cfg(all(feature = "csrf", feature = "axum"))]
 pub mod csrf_axum;
+#[cfg(all(feature = "csrf", feature = "rocket"))]
+pub mod csrf_rocket;
 mod handle;
 mod login;
 mod response;

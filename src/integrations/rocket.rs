@@ -190,6 +190,16 @@ fn lock(slot: &Mutex<Slot>) -> std::sync::MutexGuard<'_, Slot> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The request's first store's session, if a [`SessionFairing`] ran before
+/// the caller (the CSRF fairing).
+#[cfg(feature = "csrf")]
+pub(super) fn primary_session(request: &Request<'_>) -> Option<Session> {
+    lock(slot(request))
+        .sessions
+        .as_ref()
+        .and_then(Sessions::primary)
+}
+
 /// The request's `Cookie` header values, or the cookies of its jar when it
 /// has no such header (Rocket's local client passes them only there). The
 /// jar's original cookies only: those another fairing adds are outgoing.

@@ -278,12 +278,15 @@ impl CookieStoreBuilder {
     /// case-insensitively) by [`CookieStoreBuilder::build`] with
     /// [`StoreError::InvalidHeaderName`]: `accept-charset`, `accept-encoding`,
     /// `access-control-request-headers`, `access-control-request-method`,
-    /// `cache-control`, `connection`, `cookie`, `cookie2`, `date`, `dnt`,
-    /// `expect`, `host`, `http2-settings`, `keep-alive`, `origin`, `referer`,
-    /// `set-cookie`, `set-cookie2`, `te`, `trailer`, `transfer-encoding`,
-    /// `upgrade`, `vary`, `via`, `x-http-method`, `x-http-method-override`,
-    /// `x-method-override`, and every name starting `content-`, `proxy-` or
-    /// `sec-`.
+    /// `authorization`, `cache-control`, `connection`, `cookie`, `cookie2`,
+    /// `date`, `dnt`, `expect`, `forwarded`, `host`, `http2-settings`,
+    /// `keep-alive`, `location`, `origin`, `referer`, `set-cookie`,
+    /// `set-cookie2`, `strict-transport-security`, `te`, `trailer`,
+    /// `transfer-encoding`, `upgrade`, `vary`, `via`, `www-authenticate`,
+    /// `x-csrf-token` (the CSRF check's default header), `x-forwarded-for`,
+    /// `x-forwarded-host`, `x-forwarded-proto`, `x-http-method`,
+    /// `x-http-method-override`, `x-method-override`, `x-real-ip`, and every
+    /// name starting `content-`, `proxy-` or `sec-`.
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
@@ -566,13 +569,17 @@ pub(super) fn is_token_byte(b: u8) -> bool {
 // routes the message (with `content-length` it went out as the response's
 // length), a hop-by-hop field a proxy strips or acts on (RFC 9110 §7.6.1),
 // a cookie field, a field the integrations manage (`cache-control`,
-// `vary`), or a name browsers refuse to send (the Fetch standard's
-// forbidden request-header names).
+// `vary`) or read (`x-csrf-token`, the CSRF check's default), a field that
+// other layers own and act on (redirects, authentication challenges and
+// credentials, HSTS, the client address a proxy reports), or a name
+// browsers refuse to send (the Fetch standard's forbidden request-header
+// names).
 const RESERVED_HEADERS: &[&str] = &[
     "accept-charset",
     "accept-encoding",
     "access-control-request-headers",
     "access-control-request-method",
+    "authorization",
     "cache-control",
     "connection",
     "cookie",
@@ -580,22 +587,31 @@ const RESERVED_HEADERS: &[&str] = &[
     "date",
     "dnt",
     "expect",
+    "forwarded",
     "host",
     "http2-settings",
     "keep-alive",
+    "location",
     "origin",
     "referer",
     "set-cookie",
     "set-cookie2",
+    "strict-transport-security",
     "te",
     "trailer",
     "transfer-encoding",
     "upgrade",
     "vary",
     "via",
+    "www-authenticate",
+    "x-csrf-token",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
     "x-http-method",
     "x-http-method-override",
     "x-method-override",
+    "x-real-ip",
 ];
 
 // Header-name prefixes refused for header transport, ASCII

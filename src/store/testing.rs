@@ -27,6 +27,10 @@ pub enum PrepareError {
     Value(ValueError),
     /// The prepared session could not be saved (too large, random source).
     Save(SaveError),
+    /// No CSRF token could be made for the prepared session
+    /// (`CookieStore::csrf_cookie_header_for`).
+    #[cfg(feature = "csrf")]
+    Token(crate::csrf::TokenError),
 }
 
 impl fmt::Display for PrepareError {
@@ -34,6 +38,8 @@ impl fmt::Display for PrepareError {
         match self {
             PrepareError::Value(e) => write!(f, "preparing the session failed: {e}"),
             PrepareError::Save(e) => write!(f, "saving the prepared session failed: {e}"),
+            #[cfg(feature = "csrf")]
+            PrepareError::Token(e) => write!(f, "preparing the CSRF token failed: {e}"),
         }
     }
 }
@@ -43,6 +49,8 @@ impl std::error::Error for PrepareError {
         match self {
             PrepareError::Value(e) => Some(e),
             PrepareError::Save(e) => Some(e),
+            #[cfg(feature = "csrf")]
+            PrepareError::Token(e) => Some(e),
         }
     }
 }

@@ -23,6 +23,7 @@ pub const LIMIT: usize = 16 * 1024;
 /// A browser-like client: its own cookie jar, no redirects.
 pub struct Client {
     http: reqwest::Client,
+    jar: Arc<Jar>,
     base: String,
 }
 
@@ -35,15 +36,27 @@ pub struct Reply {
 
 impl Client {
     pub fn new(addr: SocketAddr) -> Self {
+        let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
-            .cookie_provider(Arc::new(Jar::default()))
+            .cookie_provider(Arc::clone(&jar))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         Client {
             http,
+            jar,
             base: format!("http://{addr}"),
         }
+    }
+
+    /// The `Cookie` header the jar sends.
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore as _;
+        let url = self.base.parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
     }
 
     pub async fn send(
@@ -339,7 +352,8 @@ pub async fn right_token_is_accepted_and_the_body_arrives_whole(addr: SocketAddr
 
 pub async fn large_forms_need_the_header_and_exempt_routes_pass(addr: SocketAddr) {
     let (client, token) = prepared(addr).await;
-    let big = format!("csrf_token={token}&note={}", "x".repeat(LIMIT));
+    // The field after more than the limit: not searched that far.
+    let big = format!("note={}&csrf_token={token}", "x".repeat(LIMIT));
     let reply = client
         .send(
             Method::POST,
@@ -359,7 +373,199 @@ pub async fn large_forms_need_the_header_and_exempt_routes_pass(addr: SocketAddr
         .await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.body, format!("POST {} {big}", big.len()));
+    // The field first: found within the limit, and the whole form (four
+    // times the limit) reaches the handler.
+    let first = format!("csrf_token={token}&note={}", "y".repeat(4 * LIMIT));
+    let ok = client
+        .send(
+            Method::POST,
+            "/count",
+            &[],
+            Some((FORM, first.clone().into_bytes())),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.body, format!("POST {} {first}", first.len()));
     let ok = client.send(Method::POST, "/hooks/ping", &[], None).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    assert_eq!(client.state().await, "count=3 user=-");
+    assert_eq!(client.state().await, "count=4 user=-");
+}
+
+/// The origin every test app trusts (an admin subdomain, a separate front
+/// end: `with_trusted_origin`).
+pub const TRUSTED: &str = "https://admin.example.test";
+
+pub async fn trusted_origins_pass_whatever_fetch_metadata_says(addr: SocketAddr) {
+    let (client, token) = prepared(addr).await;
+    for site in ["same-site", "cross-site", "same-origin"] {
+        let ok = client
+            .post_form(&token, &[("origin", TRUSTED), ("sec-fetch-site", site)])
+            .await;
+        assert_eq!(ok.status, StatusCode::OK, "{site}: {}", ok.body);
+    }
+    // A sibling that is not listed (user content) is refused as same-site;
+    // a look-alike of the trusted origin too.
+    for origin in [
+        "https://user-content.example.test",
+        "https://admin.example.test:8443",
+        "http://admin.example.test",
+        "https://admin.example.test.evil",
+    ] {
+        let reply = client
+            .post_form(
+                &token,
+                &[("origin", origin), ("sec-fetch-site", "same-site")],
+            )
+            .await;
+        refused(&client, reply, "cross-site", "count=4 user=-").await;
+    }
+    // Trusted, but the token is still required.
+    let reply = client
+        .post_form("", &[("origin", TRUSTED), ("sec-fetch-site", "same-site")])
+        .await;
+    refused(&client, reply, "missing-token", "count=4 user=-").await;
+}
+
+/// Sends the head of a POST announcing a 1 MiB form and the first `sent`
+/// bytes of its body, never the rest, with `cookie` if given; the status
+/// line and the time it took from the last byte sent, or `None` if no
+/// answer came within `wait`.
+pub async fn stalled_post(
+    addr: SocketAddr,
+    cookie: Option<&str>,
+    sent: usize,
+    wait: std::time::Duration,
+) -> Option<(String, std::time::Duration)> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "POST /count HTTP/1.1\r\nHost: {addr}\r\n{cookie}Content-Type: {FORM}\r\nContent-Length: {}\r\n\r\n",
+        1 << 20
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![b'x'; sent]).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(wait, async {
+        let mut buf = [0u8; 1024];
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await;
+    read.ok()?;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    Some((
+        text.lines().next().unwrap_or_default().to_owned(),
+        started.elapsed(),
+    ))
+}
+
+pub async fn anonymous_post_is_refused_before_the_body_is_read(addr: SocketAddr) {
+    anonymous_stalled_post_is_refused(addr, 0).await;
+}
+
+/// An anonymous POST whose body stalls after `sent` bytes is refused.
+pub async fn anonymous_stalled_post_is_refused(addr: SocketAddr, sent: usize) {
+    let wait = std::time::Duration::from_secs(10);
+    let (status, took) = stalled_post(addr, None, sent, wait)
+        .await
+        .expect("no answer while the body was outstanding");
+    assert!(status.contains(" 403 "), "{status}");
+    println!("anonymous POST, {sent} of 1048576 body bytes sent: {status:?} after {took:?}");
+    // A session without a secret (it has a value, but no page with a token
+    // was ever rendered for it) is refused the same way.
+    let client = Client::new(addr);
+    let reply = client.send(Method::POST, "/hooks/ping", &[], None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let cookie = client.cookie_header();
+    let (status, _) = stalled_post(addr, Some(&cookie), sent, wait)
+        .await
+        .expect("no answer while the body was outstanding");
+    assert!(status.contains(" 403 "), "{status}");
+}
+
+/// POSTs a 1 MiB form without a session, body sent in full; the reply.
+pub async fn anonymous_megabyte_post(addr: SocketAddr) -> Reply {
+    let client = Client::new(addr);
+    let body = format!("note={}", "x".repeat((1 << 20) - 5));
+    let reply = client
+        .send(Method::POST, "/count", &[], Some((FORM, body.into_bytes())))
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.reason.as_deref(), Some("no-secret"));
+    reply
+}
+
+/// Uploads a `size`-byte file in a multipart form whose first field is the
+/// token, to `POST /upload`, which answers `TOTAL [HELD]`: the bytes the
+/// handler streamed, and (where the app can count them) the bytes read
+/// from the connection before it got the first of them (what the check
+/// held).
+pub async fn token_first_upload(addr: SocketAddr, size: usize) -> (usize, Option<usize>) {
+    let (client, token) = prepared(addr).await;
+    let boundary = "----sealedsessionUpload";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend((0..=255u8).cycle().take(size));
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let len = body.len();
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let reply = client
+        .send(Method::POST, "/upload", &[], Some((&content_type, body)))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let mut words = reply.body.split(' ');
+    let total: usize = words.next().unwrap().parse().unwrap();
+    let held: Option<usize> = words.next().map(|h| h.parse().unwrap());
+    assert_eq!(total, len, "the handler got the whole body");
+    println!("token-first upload of {len} bytes: {held:?} bytes read before the handler ran");
+    (total, held)
+}
+
+pub async fn multipart_filename_cannot_pose_as_the_token(addr: SocketAddr) {
+    let (client, token) = prepared(addr).await;
+    let boundary = "b0undary";
+    let part = |disposition: &[u8], content: &[u8]| {
+        let mut p = format!("--{boundary}\r\nContent-Disposition: ").into_bytes();
+        p.extend_from_slice(disposition);
+        p.extend_from_slice(b"\r\n\r\n");
+        p.extend_from_slice(content);
+        p.extend_from_slice(b"\r\n");
+        p
+    };
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    // The token only in a part whose filename says `; name=csrf_token`.
+    let mut body = part(
+        b"form-data; name=\"upload\"; filename=\"a; name=csrf_token\"",
+        token.as_bytes(),
+    );
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let reply = client
+        .send(Method::POST, "/count", &[], Some((&content_type, body)))
+        .await;
+    refused(&client, reply, "missing-token", "count=1 user=-").await;
+    // A Latin-1 filename before the token field does not stop the search.
+    let mut body = part(
+        b"form-data; name=\"photo\"; filename=\"caf\xe9.jpg\"",
+        b"\xff\xd8\xff",
+    );
+    body.extend(part(b"form-data; name=\"csrf_token\"", token.as_bytes()));
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let ok = client
+        .send(Method::POST, "/count", &[], Some((&content_type, body)))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(client.state().await, "count=2 user=-");
 }

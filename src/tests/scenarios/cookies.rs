@@ -404,6 +404,14 @@ fn item8_header_transport_refuses_framing_hop_by_hop_and_cookie_names() {
         "vary",
         "via",
         "x-http-method-override",
+        "Location",
+        "www-authenticate",
+        "Strict-Transport-Security",
+        "authorization",
+        "forwarded",
+        "X-Forwarded-For",
+        "x-forwarded-proto",
+        "X-CSRF-Token",
     ] {
         let err = builder("session")
             .with_header_transport(name)
