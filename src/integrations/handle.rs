@@ -499,7 +499,7 @@ impl Session {
     }
 
     /// Why the request's session cookie was not used, if one was sent but
-    /// did not open (`Invalid` or `Expired`); the session is fresh then.
+    /// did not open (`Invalid`, `Expired` or `Conflict`); the session is fresh then.
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;

@@ -89,6 +89,7 @@ mod payload_rules;
 mod positive;
 mod reader;
 mod reader_cases;
+mod reader_conflicts;
 mod reference;
 mod writer;
 mod writer_cases;
@@ -103,6 +104,7 @@ use negative::*;
 use positive::*;
 use reader::*;
 use reader_cases::*;
+use reader_conflicts::*;
 
 fn render(description: &str, vectors: Vec<Vector>) -> String {
     let file = VectorFile {

@@ -16,7 +16,7 @@ use super::*;
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const READER_FILE: (&str, &str) = (
     "reader.json",
-    "e622d883b868c8ef1e9eddbc515660e56ef3a684e6e5e2adb7b02494195d6306",
+    "4657c907e995ee1891e50e805df450c9e9e2aa8f8ea0e1a46371118207df1ede",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,6 +38,8 @@ pub(super) enum Outcome {
     Absent,
     Invalid,
     Expired,
+    /// A session opened but the reader cannot trust it: `LoadError::Conflict`.
+    Conflict,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -71,7 +73,7 @@ pub(super) struct ReaderVector {
 pub(super) fn render_reader(vectors: Vec<ReaderVector>) -> String {
     let file = ReaderFile {
         format: "sealed-session v1 reader".to_owned(),
-        description: "Requests and what a reader reports: `ok` with the opened session's id, `absent` (no cookie of the store), `invalid` or `expired`. `rule` names the rule of SECURITY.md \"Opening\" the vector pins; `misreading` a plausible misreading that fails it.".to_owned(),
+        description: "Requests and what a reader reports: `ok` with the opened session's id, `absent` (no cookie of the store), `invalid`, `expired` or `conflict` (a session opened but another authentic one, or an untried combination of the cookies, means it cannot be trusted). `rule` names the rule of SECURITY.md \"Opening\" the vector pins; `misreading` a plausible misreading that fails it.".to_owned(),
         generated_by: COMMAND.to_owned(),
         vectors,
     };
@@ -107,6 +109,7 @@ pub(super) fn verify_reader(text: &str) {
             None => Outcome::Ok,
             Some(LoadError::Invalid) => Outcome::Invalid,
             Some(LoadError::Expired) => Outcome::Expired,
+            Some(LoadError::Conflict) => Outcome::Conflict,
         };
         assert_eq!(got, v.expected, "{}: outcome", v.name);
         let id = (got == Outcome::Ok).then(|| hex::encode(session.id().to_bytes()));

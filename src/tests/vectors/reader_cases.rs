@@ -5,13 +5,13 @@ use super::*;
 
 /// One genuine sealed value.
 pub(super) struct Sealed {
-    id: [u8; 16],
-    text: String,
+    pub(super) id: [u8; 16],
+    pub(super) text: String,
 }
 
 /// Seals a session labelled `label` (its id derives from the label) with
 /// `filler` characters of data, for `chunks` cookies, under `entry`.
-fn seal(
+pub(super) fn seal(
     label: &str,
     entry: &str,
     name: &str,
@@ -31,7 +31,7 @@ fn seal(
 
 /// `text` split into `lens.len() + 1` cookies: pieces of the given lengths,
 /// then the rest.
-fn pieces(name: &str, text: &str, lens: &[usize]) -> Vec<String> {
+pub(super) fn pieces(name: &str, text: &str, lens: &[usize]) -> Vec<String> {
     let mut rest = text;
     let mut out = Vec::new();
     for (i, len) in lens.iter().enumerate() {
@@ -44,7 +44,7 @@ fn pieces(name: &str, text: &str, lens: &[usize]) -> Vec<String> {
 }
 
 /// A copy of `text` whose tag no longer verifies (its last character changed).
-fn forged(text: &str) -> String {
+pub(super) fn forged(text: &str) -> String {
     mutate(text, |raw| {
         let last = raw.len() - 1;
         raw[last] ^= 1;
@@ -67,7 +67,7 @@ pub(super) struct Case {
 }
 
 impl Case {
-    fn new(name: &'static str, rule: &'static str, description: &'static str) -> Case {
+    pub(super) fn new(name: &'static str, rule: &'static str, description: &'static str) -> Case {
         Case {
             name,
             description,
@@ -83,21 +83,25 @@ impl Case {
             session: None,
         }
     }
-    fn misreading(mut self, text: &'static str) -> Case {
+    pub(super) fn misreading(mut self, text: &'static str) -> Case {
         self.misreading = text;
         self
     }
-    fn header(mut self, header: String) -> Case {
+    pub(super) fn header(mut self, header: String) -> Case {
         self.headers.push(header);
         self
     }
-    fn opens(mut self, sealed: &Sealed) -> Case {
+    pub(super) fn opens(mut self, sealed: &Sealed) -> Case {
         self.expected = Outcome::Ok;
         self.session = Some(sealed.id);
         self
     }
-    fn outcome(mut self, outcome: Outcome) -> Case {
+    pub(super) fn outcome(mut self, outcome: Outcome) -> Case {
         self.expected = outcome;
+        self
+    }
+    pub(super) fn size_limit(mut self, size_limit: usize) -> Case {
+        self.size_limit = size_limit;
         self
     }
     fn vector(self, keys: &str) -> ReaderVector {
@@ -314,22 +318,22 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
         Case::new(
             "dup-two-sessions",
             "injection",
-            "Two different genuine sessions under one name (one of them tossed by a sibling subdomain): neither is used.",
+            "Two different genuine sessions under one name (one of them tossed by a sibling subdomain): neither is used, and the outcome is a conflict.",
         )
-        .misreading("the first (or the last) occurrence that opens wins")
+        .misreading("the first (or the last) occurrence that opens wins; or reporting the conflict as Invalid, like a forged cookie")
         .header(format!("{}; {}", c(&alice), c(&mallory)))
-        .outcome(Outcome::Invalid),
+        .outcome(Outcome::Conflict),
     );
     cases.push(
         Case::new(
             "dup-two-sessions-in-two-headers",
             "injection",
-            "Two different genuine sessions in two header values: neither is used.",
+            "Two different genuine sessions in two header values: neither is used, a conflict.",
         )
         .misreading("deciding per header value")
         .header(c(&mallory))
         .header(c(&alice))
-        .outcome(Outcome::Invalid),
+        .outcome(Outcome::Conflict),
     );
     let mut expired = seal("expired", key, NAME, 1, 40, |p| {
         p.issued_at = ISSUED - 20 * DAY;
@@ -371,9 +375,9 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
         Case::new(
             "dup-ninth-chunk-0-ignored",
             "occurrences",
-            "Eight broken `session` values before the genuine one: only the first eight occurrences of chunk 0 are kept.",
+            "Eight distinct broken `session` values before the genuine one: only the first eight distinct values of chunk 0 are tried; nothing opened, so Invalid.",
         )
-        .misreading("trying every occurrence, unbounded")
+        .misreading("trying every distinct value, unbounded")
         .header(format!("{}; {}", junk_firsts.join("; "), c(&alice)))
         .outcome(Outcome::Invalid),
     );
@@ -381,9 +385,9 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
         Case::new(
             "dup-eighth-chunk-0-tried",
             "occurrences",
-            "Seven broken `session` values before the genuine one: the eighth occurrence is still tried.",
+            "Seven distinct broken `session` values before the genuine one: the eighth distinct value is still tried.",
         )
-        .misreading("keeping fewer than eight occurrences")
+        .misreading("keeping fewer than eight distinct values")
         .header(format!("{}; {}", junk_firsts[..7].join("; "), c(&alice)))
         .opens(&alice),
     );
@@ -475,7 +479,7 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
         Case::new(
             "work-bound-refuses-an-opened-session",
             "work-bound",
-            "The genuine long session, then two forged copies: it opens, but the bound skips the third candidate, which could have been another session, so none is used.",
+            "The genuine long session, then two forged copies: it opens, but the bound skips the third candidate, which could have been another session, so none is used: a conflict.",
         )
         .misreading("using the session that opened when later candidates were skipped")
         .header(format!(
@@ -484,7 +488,7 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
             cookie(&forged(&big.text)),
             cookie(&mutate(&big.text, |raw| raw[40] ^= 1))
         ))
-        .outcome(Outcome::Invalid),
+        .outcome(Outcome::Conflict),
     );
 
     // ---- lifetimes and admission -----------------------------------------
@@ -544,5 +548,6 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
     case.not_before = Some(ISSUED - SKEW);
     cases.push(case);
 
+    cases.extend(ambiguity_cases(key, &alice, &mallory));
     cases.into_iter().map(|case| case.vector(key)).collect()
 }
