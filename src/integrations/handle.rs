@@ -2,7 +2,7 @@
 //! loaded lazily on first use, saved when the response is finished.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -40,6 +40,11 @@ struct Shared {
     store: CookieStore,
     via_header: bool,
     state: Mutex<State>,
+    /// For a bound store: the request's session of its primary store.
+    primary: Option<Session>,
+    /// The id the session had when it was loaded (before any change by the
+    /// handler): what a session bound to it was saved with.
+    loaded_id: OnceLock<SessionId>,
 }
 
 /// What one session adds to a response.
@@ -97,10 +102,17 @@ impl fmt::Debug for Session {
 }
 
 impl Session {
-    pub(super) fn new(store: CookieStore, cookies: Arc<[String]>, header: Option<String>) -> Self {
+    pub(super) fn new(
+        store: CookieStore,
+        cookies: Arc<[String]>,
+        header: Option<String>,
+        primary: Option<Session>,
+    ) -> Self {
         Session {
             shared: Arc::new(Shared {
                 store,
+                primary,
+                loaded_id: OnceLock::new(),
                 via_header: header.is_some(),
                 state: Mutex::new(State {
                     source: Source { cookies, header },
@@ -128,10 +140,7 @@ impl Session {
         if touch {
             state.touches = state.touches.wrapping_add(1);
         }
-        let state = &mut *state;
-        let session = state
-            .session
-            .get_or_insert_with(|| load(&self.shared, &state.source));
+        let session = loaded(&self.shared, &mut state);
         f(session)
     }
 
@@ -599,10 +608,7 @@ impl Session {
     /// ```
     pub fn save(&self) -> Result<(), SaveError> {
         let mut state = self.lock();
-        let state = &mut *state;
-        let session = state
-            .session
-            .get_or_insert_with(|| load(&self.shared, &state.source));
+        let session = loaded(&self.shared, &mut state);
         match save(&self.shared, session) {
             Ok(emit) => {
                 state.failed_at = None;
@@ -672,15 +678,55 @@ impl Session {
     }
 }
 
+/// The request's session, loaded on first use.
+fn loaded<'a>(shared: &Shared, state: &'a mut State) -> &'a mut crate::Session {
+    let State {
+        session, source, ..
+    } = state;
+    session.get_or_insert_with(|| {
+        let session = load(shared, source);
+        let _ = shared.loaded_id.set(session.id());
+        session
+    })
+}
+
 fn load(shared: &Shared, source: &Source) -> crate::Session {
-    match &source.header {
-        Some(value) => shared.store.load_header(Some(value)),
-        None => shared.store.load(source.cookies.iter()),
+    match (&source.header, &shared.primary) {
+        (Some(value), _) => shared.store.load_header(Some(value)),
+        (None, Some(primary)) => {
+            let id = primary.loaded_id();
+            (shared.store).load_bound_to(source.cookies.iter(), (primary.name(), id))
+        }
+        (None, None) => shared.store.load(source.cookies.iter()),
+    }
+}
+
+impl Session {
+    /// The id the session was loaded with. A handler that runs under this
+    /// session's lock (inside [`Session::with`]) has loaded it already, so
+    /// a bound session loaded from there does not lock it again.
+    fn loaded_id(&self) -> SessionId {
+        if let Some(id) = self.shared.loaded_id.get() {
+            return *id;
+        }
+        // Loading sets it.
+        let id = self.access(false, |s| s.id());
+        self.shared.loaded_id.get().copied().unwrap_or(id)
+    }
+
+    /// Whether this session's store is bound to another store's session.
+    pub(super) fn is_bound(&self) -> bool {
+        self.shared.primary.is_some()
     }
 }
 
 fn save(shared: &Shared, session: &mut crate::Session) -> Result<Emit, SaveError> {
     let store = &shared.store;
+    if let Some(primary) = &shared.primary {
+        primary
+            .access(true, |p| store.bind(session, p))
+            .map_err(|_| SaveError::Encode)?;
+    }
     match (shared.via_header, store.header_name()) {
         (true, Some(name)) => {
             let value = match store.save_header(session)? {

@@ -234,6 +234,21 @@ impl CookieStore {
         H: IntoIterator,
         H::Item: AsRef<str>,
     {
+        self.load_checked(cookie_headers, now, None)
+    }
+
+    /// Loads, and for a bound store refuses a session whose binding is not
+    /// `bound` (SECURITY.md, "Cookie injection").
+    pub(super) fn load_checked<H>(
+        &self,
+        cookie_headers: H,
+        now: u64,
+        bound: Option<&str>,
+    ) -> Session
+    where
+        H: IntoIterator,
+        H::Item: AsRef<str>,
+    {
         let found = self.find(cookie_headers);
         if found.present == 0 {
             return self.fresh_load(now);
@@ -265,7 +280,9 @@ impl CookieStore {
             Outcome {
                 opened: Some(session),
                 ..
-            } => Ok(session),
+            } => self
+                .check_bound(session, bound)
+                .map_err(|_| self.injected()),
             Outcome { expired: true, .. } => Err(LoadError::Expired),
             _ => Err(LoadError::Invalid),
         };

@@ -65,6 +65,16 @@ pub enum StoreError {
     /// later than now plus the clock-skew allowance: it would log out every
     /// session issued until then, including the ones created meanwhile.
     NotBeforeInFuture,
+    /// [`CookieStoreBuilder::with_bound_to`](crate::CookieStoreBuilder::with_bound_to)
+    /// names the store itself, or a name that collides with its own, or
+    /// (when the store is added to a layer) a store the layer does not
+    /// have before it.
+    InvalidBinding {
+        /// The bound store's name.
+        name: String,
+        /// The primary store's name it was bound to.
+        primary: String,
+    },
     /// Deriving the store's subkeys failed.
     Key(KeyError),
 }
@@ -116,6 +126,10 @@ impl fmt::Display for StoreError {
             ),
             StoreError::NotBeforeInFuture => f.write_str(
                 "the not-before cut-off is in the future; it would reject every session issued until then",
+            ),
+            StoreError::InvalidBinding { name, primary } => write!(
+                f,
+                "store {name:?} is bound to {primary:?}, which is not another store added before it"
             ),
             StoreError::Key(e) => write!(f, "deriving the store's keys: {e}"),
         }

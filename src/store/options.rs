@@ -51,6 +51,8 @@ pub(super) struct Options {
     /// Sessions issued before this Unix time do not open.
     pub(super) not_before: Option<u64>,
     pub(super) revocation: Option<RevocationCheck>,
+    /// The primary store's cookie name, for a bound store.
+    pub(super) bound_to: Option<String>,
 }
 
 /// The application's "is this session revoked?" hook.
@@ -80,6 +82,7 @@ impl Default for Options {
             header: None,
             not_before: None,
             revocation: None,
+            bound_to: None,
         }
     }
 }
