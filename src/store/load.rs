@@ -102,7 +102,6 @@ impl CookieStore {
                 bump(match error {
                     LoadError::Invalid => &counters.invalid,
                     LoadError::Expired => &counters.expired,
-                    // Counted where the conflict was found (`injected`).
                     LoadError::Conflict => &counters.injections,
                 });
                 event!(
@@ -114,7 +113,14 @@ impl CookieStore {
                 );
                 let mut session = self.fresh(now);
                 session.load_error = Some(error);
-                session.chunks_loaded = present;
+                // A bad cookie is deleted by the next save. Not on a
+                // conflict: a deletion reaches only the host's own cookies
+                // (the user's), never one set with `Domain=` by a sibling,
+                // so it would turn a logout while the injected cookie lasts
+                // into a lasting one.
+                if error != LoadError::Conflict {
+                    session.chunks_loaded = present;
+                }
                 session
             }
         }
