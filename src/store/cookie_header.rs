@@ -264,10 +264,6 @@ impl CookieStore {
             ..Outcome::default()
         };
         for span in found.firsts.iter().flatten() {
-            if outcome.budget == 0 {
-                outcome.incomplete = true;
-                break;
-            }
             self.attempt(&found, *span, now, &mut outcome);
         }
         let result = match outcome {

@@ -12,9 +12,9 @@ use crate::session::{Session, unix_secs};
 
 /// A candidate that did not open: why, and the id of its session when it
 /// authenticated all the same (expired, issued in the future).
-pub(super) struct Refused {
-    pub(super) error: LoadError,
-    pub(super) authentic: Option<[u8; 16]>,
+pub(crate) struct Refused {
+    pub(crate) error: LoadError,
+    pub(crate) authentic: Option<[u8; 16]>,
 }
 
 impl From<LoadError> for Refused {
@@ -128,7 +128,7 @@ impl CookieStore {
 
     /// The opt-in revocation checks, on a session that authenticated and
     /// has not expired.
-    pub(super) fn admit(&self, session: Session) -> Result<Session, LoadError> {
+    pub(crate) fn admit(&self, session: Session) -> Result<Session, LoadError> {
         let o = &self.inner.builder_options;
         // An instance whose clock runs ahead by up to the skew stamps a
         // session issued before the cut-off with a later issued_at: refuse
@@ -199,7 +199,12 @@ impl CookieStore {
 
     /// [`CookieStore::open_text`], keeping the id of a session that
     /// authenticated but was refused (the reader's conflict rule counts it).
-    fn open_candidate(&self, text: &str, count: usize, now: u64) -> Result<Session, Refused> {
+    pub(crate) fn open_candidate(
+        &self,
+        text: &str,
+        count: usize,
+        now: u64,
+    ) -> Result<Session, Refused> {
         let opened = self
             .inner
             .envelope

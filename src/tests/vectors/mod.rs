@@ -91,6 +91,7 @@ mod reader;
 mod reader_cases;
 mod reader_conflicts;
 mod reference;
+pub(crate) mod reference_reader;
 mod writer;
 mod writer_cases;
 

@@ -112,6 +112,15 @@ pub(super) fn verify_reader(text: &str) {
             Some(LoadError::Conflict) => Outcome::Conflict,
         };
         assert_eq!(got, v.expected, "{}: outcome", v.name);
+        // The reference reader, from SECURITY.md alone, agrees.
+        let reference = match reference_reader::reference_read(&store, &v.cookie_headers, v.now) {
+            reference_reader::Read::Ok(_) => Outcome::Ok,
+            reference_reader::Read::Absent => Outcome::Absent,
+            reference_reader::Read::Invalid => Outcome::Invalid,
+            reference_reader::Read::Expired => Outcome::Expired,
+            reference_reader::Read::Conflict => Outcome::Conflict,
+        };
+        assert_eq!(reference, v.expected, "{}: reference reader", v.name);
         let id = (got == Outcome::Ok).then(|| hex::encode(session.id().to_bytes()));
         assert_eq!(id, v.session_id, "{}: session", v.name);
         rules.push(&v.rule);

@@ -1,0 +1,250 @@
+//! Property tests of the reader under cookie injection (SECURITY.md,
+//! "Cookie injection"): whatever an attacker adds beside the user's cookies
+//! (junk under any chunk name, copies, empty-name cookies, chunks of its own
+//! valid or expired sessions under the same keys, in any order and across
+//! header fields), the store returns the user's session or a conflict,
+//! never another session; and it agrees with the reference reader written
+//! from SECURITY.md alone.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use proptest::prelude::*;
+
+use super::jar::{T0, keyring};
+use super::vectors::reference_reader::{Read, reference_read};
+use crate::{Algorithm, CookieStore, LoadError, Session};
+
+const DAY: u64 = 86_400;
+
+/// A session's cookies as `name=value` pairs, in chunk order, and its id.
+struct Sealed {
+    id: [u8; 16],
+    cookies: Vec<(String, String)>,
+}
+
+struct Fixture {
+    store: CookieStore,
+    /// The user's sessions: one, two and three cookies, then an expired one.
+    users: Vec<Sealed>,
+    /// The attacker's own sessions under the same keys: one, two and three
+    /// cookies, then an expired one.
+    attackers: Vec<Sealed>,
+}
+
+fn seal(store: &CookieStore, at: u64, who: &str, filler: usize) -> Sealed {
+    let mut session: Session = store.load_at(None::<&str>, at);
+    session.insert("user", who).unwrap();
+    session.insert("filler", &"f".repeat(filler)).unwrap();
+    let cookies = store
+        .save_at(&mut session, at)
+        .unwrap()
+        .iter()
+        .filter(|line| !line.contains("Max-Age=0"))
+        .map(|line| {
+            let pair = line.split(';').next().unwrap();
+            let (n, v) = pair.split_once('=').unwrap();
+            (n.to_owned(), v.to_owned())
+        })
+        .collect();
+    Sealed {
+        id: session.id().to_bytes(),
+        cookies,
+    }
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        // 12000 bytes: three cookies at most.
+        let store = CookieStore::builder("session", keyring(Algorithm::Xaes256Gcm, 7))
+            .with_size_limit(12_000)
+            .with_max_age(Duration::from_secs(DAY))
+            .build()
+            .unwrap();
+        let set = |who: &str| {
+            let mut all: Vec<Sealed> = [100, 4000, 7000]
+                .iter()
+                .map(|filler| seal(&store, T0, who, *filler))
+                .collect();
+            all.push(seal(&store, T0 - 2 * DAY, &format!("{who} expired"), 100));
+            all
+        };
+        let (users, attackers) = (set("user"), set("mallory"));
+        for (i, s) in users.iter().chain(&attackers).enumerate() {
+            assert_eq!(s.cookies.len(), [1, 2, 3, 1][i % 4], "fixture {i}");
+        }
+        Fixture {
+            store,
+            users,
+            attackers,
+        }
+    })
+}
+
+/// A cookie an attacker adds.
+#[derive(Clone, Debug)]
+enum Added {
+    /// Chunk `chunk` of the attacker's session `session`, under the name of
+    /// chunk `as_index` (its own index or another).
+    Chunk {
+        session: usize,
+        chunk: usize,
+        as_index: usize,
+    },
+    /// Junk under chunk name `index`: short junk, the first 12 characters
+    /// of a genuine value (a header that counts chunks), or a genuine value
+    /// cut short.
+    Junk { index: usize, kind: usize },
+    /// A copy of one of the user's own cookies (the same name set for
+    /// another path).
+    Copy { chunk: usize },
+    /// A cookie with an empty name whose value is `session=junkN`.
+    EmptyName { n: u8 },
+}
+
+fn added() -> impl Strategy<Value = Added> {
+    prop_oneof![
+        3 => (0..4usize, 0..3usize, 0..4usize).prop_map(|(session, chunk, as_index)| Added::Chunk {
+            session,
+            chunk,
+            as_index,
+        }),
+        3 => (0..4usize, 0..4usize).prop_map(|(index, kind)| Added::Junk { index, kind }),
+        2 => (0..3usize).prop_map(|chunk| Added::Copy { chunk }),
+        1 => any::<u8>().prop_map(|n| Added::EmptyName { n }),
+    ]
+}
+
+fn chunk_name(index: usize) -> String {
+    match index {
+        0 => "session".to_owned(),
+        i => format!("session.{i}"),
+    }
+}
+
+/// The pairs of one arrangement, before ordering.
+fn pairs(user: &Sealed, additions: &[Added]) -> Vec<String> {
+    let f = fixture();
+    let mut out: Vec<String> = user
+        .cookies
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    for add in additions {
+        let pair = match add {
+            Added::Chunk {
+                session,
+                chunk,
+                as_index,
+            } => {
+                let cookies = &f.attackers[*session].cookies;
+                let (_, value) = &cookies[chunk % cookies.len()];
+                format!("{}={value}", chunk_name(*as_index))
+            }
+            Added::Junk { index, kind } => {
+                let genuine = &f.attackers[*kind % 3].cookies[0].1;
+                let value = match kind {
+                    0 => "x".to_owned(),
+                    1 => genuine[..12].to_owned(),
+                    2 => genuine[..genuine.len() / 2].to_owned(),
+                    _ => format!("junk{index}"),
+                };
+                format!("{}={value}", chunk_name(*index))
+            }
+            Added::Copy { chunk } => {
+                let (n, v) = &user.cookies[chunk % user.cookies.len()];
+                format!("{n}={v}")
+            }
+            Added::EmptyName { n } => format!("session=junk{n}"),
+        };
+        out.push(pair);
+    }
+    out
+}
+
+/// `pairs` in the given order, split into header fields at `cuts`.
+fn headers(pairs: &[String], order: &[usize], cuts: &[usize]) -> Vec<String> {
+    let mut headers = vec![Vec::new()];
+    for (position, &i) in order.iter().enumerate() {
+        if cuts.contains(&position) && position > 0 {
+            headers.push(Vec::new());
+        }
+        headers.last_mut().unwrap().push(pairs[i].as_str());
+    }
+    headers.iter().map(|h| h.join("; ")).collect()
+}
+
+fn arrangement() -> impl Strategy<Value = (usize, Vec<Added>, Vec<usize>, Vec<usize>)> {
+    (0..4usize, prop::collection::vec(added(), 0..12)).prop_flat_map(|(user, additions)| {
+        let len = fixture().users[user].cookies.len() + additions.len();
+        (
+            Just(user),
+            Just(additions),
+            Just((0..len).collect::<Vec<_>>()).prop_shuffle(),
+            prop::collection::vec(0..len, 0..3),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The user's session or a conflict, never another session; and the
+    /// store agrees with the reference reader.
+    #[test]
+    fn injected_cookies_never_open_another_session(
+        (which, additions, order, cuts) in arrangement()
+    ) {
+        let f = fixture();
+        let user = &f.users[which];
+        let headers = headers(&pairs(user, &additions), &order, &cuts);
+        let session = f.store.load_at(headers.iter(), T0 + 60);
+        let got = match session.load_error() {
+            None => Read::Ok(session.id().to_bytes()),
+            Some(LoadError::Invalid) => Read::Invalid,
+            Some(LoadError::Expired) => Read::Expired,
+            Some(LoadError::Conflict) => Read::Conflict,
+        };
+        if let Read::Ok(id) = got {
+            prop_assert_eq!(id, user.id, "another session opened: {:?}", headers);
+        }
+        prop_assert_eq!(got, reference_read(&f.store, &headers, T0 + 60), "{:?}", headers);
+        // Copies and a few cookies an attacker cannot make into a session
+        // of its own change nothing for a valid user session.
+        let harmless = additions.iter().all(|a| matches!(a, Added::Copy { .. }))
+            || (additions.len() <= 2
+                && additions.iter().all(|a| matches!(a, Added::Junk { index: 1.., kind: 0 })));
+        // (users[0]: one cookie, valid.)
+        if harmless && which == 0 {
+            prop_assert_eq!(got, Read::Ok(user.id), "{:?}", headers);
+        }
+    }
+}
+
+/// The attacks of the adversarial review, at store level, against the
+/// reference reader too.
+#[test]
+fn the_reviews_arrangements_are_conflicts() {
+    let f = fixture();
+    let user = &f.users[0];
+    let two = &f.users[1];
+    let mallory = &f.attackers[0].cookies[0].1;
+    let own = format!("session={}", user.cookies[0].1);
+    // Nine occurrences: seven junk values and the attacker's session first.
+    let junk: Vec<String> = (0..7).map(|i| format!("session=junk{i}")).collect();
+    let nine = format!("{}; session={mallory}; {own}", junk.join("; "));
+    // Junk tail copies around the user's two-chunk session.
+    let tail = format!(
+        "session.1=junkA; session={mallory}; session={}; session.1={}; session.1=junkB",
+        two.cookies[0].1, two.cookies[1].1
+    );
+    for header in [nine, tail] {
+        let session = f.store.load_at([&header], T0 + 60);
+        assert_eq!(session.load_error(), Some(LoadError::Conflict), "{header}");
+        assert_eq!(
+            reference_read(&f.store, &[&header], T0 + 60),
+            Read::Conflict
+        );
+    }
+}
