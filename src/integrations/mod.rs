@@ -195,6 +195,32 @@ mod tests {
     }
 
     #[test]
+    fn a_bound_store_needs_its_primary_before_it() {
+        let keyring = || {
+            crate::Keyring::from_config(
+                &crate::Keyring::generate_entry(crate::Algorithm::default()).unwrap(),
+            )
+            .unwrap()
+        };
+        let flow = CookieStore::builder("flow", keyring())
+            .with_bound_to("auth")
+            .build()
+            .unwrap();
+        let err = add_store(&[store("other")], flow.clone()).unwrap_err();
+        assert!(matches!(err, crate::StoreError::InvalidBinding { .. }));
+        let stores = add_store(&[store("auth")], flow).unwrap();
+        let (all, own) = begin(&stores, Arc::from(vec![]), |_| None, None);
+        assert_eq!(all.names().collect::<Vec<_>>(), ["auth", "flow"]);
+        assert!(own[1].is_bound() && !own[0].is_bound());
+        // The bound session is saved first; it sets the anchor in the empty
+        // primary, which is then written too.
+        own[1].insert("state", &1).unwrap();
+        let emit = finish(&own).unwrap();
+        assert!(emit[0].set_cookie[0].starts_with("auth="), "{emit:?}");
+        assert!(emit[1].set_cookie[0].starts_with("flow="), "{emit:?}");
+    }
+
+    #[test]
     fn unused_sessions_emit_nothing_and_outer_sessions_are_reused() {
         let stores = [store("a"), store("b")];
         let (outer, own) = begin(&stores[..1], Arc::from(vec![]), |_| None, None);

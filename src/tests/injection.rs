@@ -248,3 +248,65 @@ fn the_reviews_arrangements_are_conflicts() {
         );
     }
 }
+
+/// A bound store: a session opens only beside the primary session it was
+/// saved with; a plain `load` of a bound store opens nothing; binding a
+/// store to itself or to a missing primary is a configuration error.
+#[test]
+fn bound_sessions_open_only_beside_their_primary_session() {
+    let ring = || keyring(Algorithm::Xaes256Gcm, 9);
+    let auth = CookieStore::new("auth", ring()).unwrap();
+    let flow = CookieStore::builder("flow", ring())
+        .with_bound_to("auth")
+        .build()
+        .unwrap();
+    let pair = |lines: Vec<String>| lines[0].split(';').next().unwrap().to_owned();
+    let mut mine = auth.load_at(None::<&str>, T0);
+    let mut state = flow.load_bound(None::<&str>, &mine);
+    state.insert("state", "s1").unwrap();
+    flow.bind(&mut state, &mut mine).unwrap();
+    // The empty primary got the anchor, so its id is written.
+    assert!(mine.contains_key(crate::ANCHOR_KEY));
+    let mine_cookie = pair(auth.save(&mut mine).unwrap());
+    let state_cookie = pair(flow.save(&mut state).unwrap());
+
+    let mine = auth.load(Some(mine_cookie.as_str()));
+    let opened = flow.load_bound(Some(state_cookie.as_str()), &mine);
+    assert_eq!(
+        opened.get::<String>("state").unwrap().as_deref(),
+        Some("s1")
+    );
+    // Beside another primary session, or none, or through a plain load.
+    let before = flow.stats().injections;
+    let other = auth.load(None::<&str>);
+    for session in [
+        flow.load_bound(Some(state_cookie.as_str()), &other),
+        flow.load(Some(state_cookie.as_str())),
+    ] {
+        assert!(session.is_new());
+        assert_eq!(session.load_error(), Some(LoadError::Conflict));
+    }
+    assert_eq!(flow.stats().injections, before + 2);
+    // A session holding nothing but the binding is emptied, and deleted.
+    let mut emptied = flow.load_bound(Some(state_cookie.as_str()), &mine);
+    emptied.remove("state");
+    let mut primary = mine.clone();
+    flow.bind(&mut emptied, &mut primary).unwrap();
+    assert!(emptied.is_empty());
+    assert!(flow.save(&mut emptied).unwrap()[0].contains("Max-Age=0"));
+
+    let itself = CookieStore::builder("flow", ring())
+        .with_bound_to("flow")
+        .build();
+    assert!(matches!(
+        itself,
+        Err(crate::StoreError::InvalidBinding { .. })
+    ));
+    let chunk = CookieStore::builder("flow", ring())
+        .with_bound_to("flow.1")
+        .build();
+    assert!(matches!(
+        chunk,
+        Err(crate::StoreError::InvalidBinding { .. })
+    ));
+}
