@@ -400,28 +400,23 @@ impl CookieStore {
                 return;
             }
         };
-        let mut varying = None;
-        for index in 1..count {
-            match found.tails.get(index) {
-                None => {
-                    self.fold(Err(self.reject(Reject::ChunkCount).into()), out);
-                    return;
-                }
-                // Two indices with two values each give four combinations
-                // (or more), a third value at one index three: not tried.
-                Some(tail) if tail.dropped || (tail.second.is_some() && varying.is_some()) => {
-                    out.incomplete = true;
-                    return;
-                }
-                Some(tail) if tail.second.is_some() => varying = Some(index),
-                Some(_) => {}
-            }
+        // Every index below the count present first (else the attempt
+        // fails), then how many of them vary (SECURITY.md, "Attempts").
+        if (1..count).any(|index| found.tails.get(index).is_none()) {
+            self.fold(Err(self.reject(Reject::ChunkCount).into()), out);
+            return;
         }
-        let candidates: &[bool] = if varying.is_some() {
-            &[false, true]
-        } else {
-            &[false]
-        };
+        let mut varying = false;
+        for tail in (1..count).filter_map(|index| found.tails.get(index)) {
+            // Two indices with two values each give four combinations (or
+            // more), a third value at one index three: not tried.
+            if tail.dropped || (tail.second.is_some() && varying) {
+                out.incomplete = true;
+                return;
+            }
+            varying |= tail.second.is_some();
+        }
+        let candidates: &[bool] = if varying { &[false, true] } else { &[false] };
         for &second in candidates {
             let pieces = (1..count).filter_map(|i| {
                 let tail = found.tails.get(i)?;

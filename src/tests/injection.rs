@@ -247,6 +247,18 @@ fn the_reviews_arrangements_are_conflicts() {
             Read::Conflict
         );
     }
+    // Presence is checked before variation: a chunk 0 whose index 2 is
+    // missing fails, whatever index 1 carries (three values here), so only
+    // the one-cookie session is a candidate, and it opens.
+    let three = &f.users[2].cookies;
+    let header = format!(
+        "session={}; session.1=a; session.1=b; session.1={}; session={mallory}",
+        three[0].1, three[1].1
+    );
+    let session = f.store.load_at([&header], T0 + 60);
+    let attacker = Read::Ok(f.attackers[0].id);
+    assert_eq!(Read::Ok(session.id().to_bytes()), attacker);
+    assert_eq!(reference_read(&f.store, &[&header], T0 + 60), attacker);
 }
 
 /// A bound store: a session opens only beside the primary session it was
