@@ -13,6 +13,9 @@
 //! - a tossed flow store beside the victim's auth store -> refused by the
 //!   binding (`Conflict`), while a flow started in the same browser opens;
 //! - two paths and one junk cookie -> the victim's session opens.
+//!
+//! The jar's model is checked against headless Chromium (playwright-core,
+//! `e2e/injection.mjs`) on the nine-occurrences arrangement.
 #![cfg(all(feature = "axum", feature = "actix", feature = "rocket"))]
 // Test code: a failed expectation is a panic with a message.
 #![allow(
@@ -193,4 +196,73 @@ async fn two_paths_and_one_junk_cookie_the_users_session_opens() {
         victim.toss(PRIMARY, &value_of(&own, PRIMARY)[..12], "/");
         assert_eq!(victim.get("/app/whoami").await, VICTIM, "{framework}");
     }
+}
+
+/// The jar's model against a real browser: the nine-occurrences
+/// arrangement (the attacker's session and seven junk values at eight path
+/// prefixes of a page, after the victim's own cookie) set in headless
+/// Chromium reaches the server in exactly the order the model gives, and
+/// is a conflict. Chromium ignores an empty-name cookie whose value holds
+/// `=` (`=session=junk`, RFC 6265bis §5.6), so those, set too, are not
+/// sent; other browsers may send them, as the model does.
+#[tokio::test(flavor = "multi_thread")]
+async fn nine_occurrences_in_chromium_are_a_conflict_in_the_models_order() {
+    let e2e = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `npm ci` in e2e/ (.ci/test does)"
+    );
+    let (primary, flow) = stores();
+    let server = axum_server(primary, flow);
+    let (_, victim) = logged_in(&server, "victim", 0).await;
+    let (_, attacker) = logged_in(&server, "mallory", 0).await;
+    // In creation order: the victim's cookie first, then the tossed ones.
+    let page = "/a/b/c/d/e/f/g/h";
+    let mut cookies = vec![(
+        PRIMARY.to_owned(),
+        value_of(&victim, PRIMARY).to_owned(),
+        "/".to_owned(),
+    )];
+    let mut path = page.to_owned();
+    for i in 0..8 {
+        let named = match i {
+            0 => value_of(&attacker, PRIMARY).to_owned(),
+            _ => format!("junk{i}"),
+        };
+        cookies.push((PRIMARY.to_owned(), named, path.clone()));
+        if i < 2 {
+            cookies.push((
+                String::new(),
+                format!("{PRIMARY}=junk-empty-name{i}"),
+                path.clone(),
+            ));
+        }
+        path.truncate(path.rfind('/').unwrap());
+    }
+    let model = Browser::new(&server.url);
+    for (name, value, path) in cookies.iter().filter(|(name, _, _)| !name.is_empty()) {
+        model.set_own(name, value, path);
+    }
+    let json = serde_json::to_string(&cookies).unwrap();
+    let output = std::process::Command::new("node")
+        .arg("injection.mjs")
+        .arg(&server.url)
+        .arg(page)
+        .arg(&json)
+        .current_dir(&e2e)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "e2e/injection.mjs failed: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let echo = got["echo"].as_str().unwrap();
+    assert_eq!(echo, model.cookie_header(&format!("{page}/echo")));
+    assert_eq!(echo.split("; ").count(), 9, "{echo}");
+    assert!(echo.starts_with(&format!("{PRIMARY}={}", value_of(&attacker, PRIMARY))));
+    assert!(echo.ends_with(&format!("{PRIMARY}={}", value_of(&victim, PRIMARY))));
+    assert_eq!(got["whoami"], CONFLICT);
 }

@@ -9,14 +9,23 @@ use sealed_session::CookieStore;
 use super::{Server, respond};
 
 pub fn axum_server(primary: CookieStore, flow: CookieStore) -> Server {
-    use axum::http::{Method, Uri};
+    use axum::http::{HeaderMap, Method, Uri};
     use sealed_session::axum::{SessionLayer, Sessions};
 
     let layer = SessionLayer::new(primary).with_store(flow).unwrap();
     let app = axum::Router::new()
-        .fallback(|sessions: Sessions, method: Method, uri: Uri| async move {
-            respond(&sessions, method == Method::POST, uri.path())
-        })
+        .fallback(
+            |sessions: Sessions, method: Method, uri: Uri, headers: HeaderMap| async move {
+                // `.../echo`: the Cookie header as received (for the
+                // browser test that checks the jar's model against Chromium).
+                if uri.path().ends_with("/echo") {
+                    let cookie = headers.get_all("cookie").iter();
+                    let values: Vec<&str> = cookie.map(|v| v.to_str().unwrap()).collect();
+                    return values.join("; ");
+                }
+                respond(&sessions, method == Method::POST, uri.path())
+            },
+        )
         .layer(layer);
     let (tx, rx) = mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
