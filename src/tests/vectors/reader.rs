@@ -16,7 +16,7 @@ use super::*;
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const READER_FILE: (&str, &str) = (
     "reader.json",
-    "4657c907e995ee1891e50e805df450c9e9e2aa8f8ea0e1a46371118207df1ede",
+    "c958235410d7a7d6b087a25fc4443e68a209a6351195fab8121862be178499c0",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

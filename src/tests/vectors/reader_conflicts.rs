@@ -108,6 +108,25 @@ pub(super) fn ambiguity_cases(key: &str, alice: &Sealed, mallory: &Sealed) -> Ve
         .size_limit(budget),
     );
 
+    // A chunk 0 shorter than the count prefix, followed by an index with two
+    // values: its count depends on which one it takes.
+    let short = pieces(NAME, &two.text, &[5]);
+    cases.push(
+        Case::new(
+            "short-chunk-0-ambiguous-count-conflict",
+            "chunk-count",
+            "The user's two-chunk session split after 5 characters, a junk `session.1` listed before its own, and the attacker's one-chunk session: N would be read through `session.1`, which carries two values, so that attempt is untried and the attacker's session that opens is refused as a conflict.",
+        )
+        .misreading("reading N through the first value of each following index: the junk value gives no count, the user's attempt fails, and the attacker's session opens alone")
+        .header(format!(
+            "{NAME}.1=junk; {}; {}; {}",
+            short[0],
+            short[1],
+            c(mallory)
+        ))
+        .outcome(Outcome::Conflict),
+    );
+
     // The user's session authentic but expired, beside the attacker's.
     let expired = seal("expired user", key, NAME, 1, 40, |p| {
         p.issued_at = ISSUED - 20 * DAY;
