@@ -322,3 +322,88 @@ fn bound_sessions_open_only_beside_their_primary_session() {
         Err(crate::StoreError::InvalidBinding { .. })
     ));
 }
+
+/// Two browsers' primary sessions and flow sessions (the victim's and the
+/// attacker's), and a flow sealed without any binding.
+struct BoundFixture {
+    auth: CookieStore,
+    flow: CookieStore,
+    /// `auth` cookie values: victim, attacker.
+    primaries: [String; 2],
+    /// `flow` cookie values: the victim's, the attacker's, one unbound.
+    flows: [String; 3],
+}
+
+fn bound_fixture() -> &'static BoundFixture {
+    static FIXTURE: OnceLock<BoundFixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let ring = || keyring(Algorithm::Xaes256Gcm, 11);
+        let auth = CookieStore::new("auth", ring()).unwrap();
+        let flow = CookieStore::builder("flow", ring())
+            .with_bound_to("auth")
+            .build()
+            .unwrap();
+        let plain = CookieStore::new("flow", ring()).unwrap();
+        let value = |lines: Vec<String>| {
+            let pair = lines[0].split(';').next().unwrap().to_owned();
+            pair.split_once('=').unwrap().1.to_owned()
+        };
+        let browser = |who: &str| {
+            let mut primary = auth.load_at(None::<&str>, T0);
+            primary.insert("user", who).unwrap();
+            let mut state = flow.load_bound(None::<&str>, &primary);
+            state.insert("state", who).unwrap();
+            flow.bind(&mut state, &mut primary).unwrap();
+            (
+                value(auth.save(&mut primary).unwrap()),
+                value(flow.save(&mut state).unwrap()),
+            )
+        };
+        let (victim, victim_flow) = browser("victim");
+        let (attacker, attacker_flow) = browser("mallory");
+        let mut unbound = plain.load_at(None::<&str>, T0);
+        unbound.insert("state", "mallory").unwrap();
+        let unbound = value(plain.save(&mut unbound).unwrap());
+        BoundFixture {
+            auth,
+            flow,
+            primaries: [victim, attacker],
+            flows: [victim_flow, attacker_flow, unbound],
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Beside the victim's primary session, a bound store returns the
+    /// victim's own flow session, a fresh one, or a conflict: never the
+    /// attacker's, whatever flow cookies are added (the attacker's bound to
+    /// its own primary, unbound ones, copies) and in whatever order.
+    #[test]
+    fn tossed_bound_sessions_never_open_beside_the_victims_primary(
+        victim_has_flow in any::<bool>(),
+        tossed in prop::collection::vec(0..3usize, 0..4),
+        order in Just((0..5usize).collect::<Vec<_>>()).prop_shuffle(),
+    ) {
+        let f = bound_fixture();
+        let primary = f.auth.load(Some(format!("auth={}", f.primaries[0])));
+        prop_assert_eq!(primary.load_error(), None);
+        let mut pairs: Vec<String> = tossed.iter().map(|i| format!("flow={}", f.flows[*i])).collect();
+        if victim_has_flow {
+            pairs.push(format!("flow={}", f.flows[0]));
+        }
+        let ordered: Vec<&String> = order.iter().filter_map(|i| pairs.get(*i)).collect();
+        let header = ordered.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ");
+        let session = f.flow.load_bound(Some(header.as_str()), &primary);
+        let state: Option<String> = session.get("state").unwrap();
+        prop_assert_ne!(state.as_deref(), Some("mallory"), "{}", header);
+        let only_victims = tossed.iter().all(|i| *i == 0);
+        if victim_has_flow && only_victims {
+            prop_assert_eq!(state.as_deref(), Some("victim"));
+        }
+        if tossed.iter().any(|i| *i != 0) {
+            prop_assert_eq!(session.load_error(), Some(LoadError::Conflict), "{}", header);
+        }
+    }
+}
