@@ -152,6 +152,9 @@ impl Session {
     ///
     /// The closure must not use this handle (or a clone of it): it already
     /// has the session, and locking it again from inside would deadlock.
+    /// For the same reason it must not call `save` on the session of a
+    /// store bound to this one ([`CookieStoreBuilder::with_bound_to`](crate::CookieStoreBuilder::with_bound_to)),
+    /// which binds it to this session.
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
