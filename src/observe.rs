@@ -20,11 +20,10 @@ pub(crate) use event;
 /// was built, from [`CookieStore::stats`](crate::CookieStore::stats).
 ///
 /// Every load lands in exactly one of `loads_fresh`, `loads_opened`,
-/// `invalid` and `expired`; `opened_with_non_primary` counts the opened
-/// loads whose cookie was sealed under an older key, and `revoked` the
-/// invalid ones refused by the application's revocation check, and
-/// `injections` the invalid ones refused because two different authentic
-/// sessions came under one name (cookie injection). Every save
+/// `invalid`, `expired` and `injections`; `opened_with_non_primary` counts
+/// the opened loads whose cookie was sealed under an older key, and
+/// `revoked` the invalid ones refused by the application's revocation
+/// check. Every save
 /// that writes cookies counts in `saves` (and in `resealed` when it
 /// re-sealed a session opened under an older key); a save refused for its
 /// size counts in `too_large` only.
@@ -73,10 +72,13 @@ pub struct StoreStats {
     pub expired: u64,
     /// Invalid loads refused by the revocation check (a subset of `invalid`).
     pub revoked: u64,
-    /// Invalid loads that carried two different authentic sessions under
-    /// the store's name, both refused: a cookie of this name was set for a
-    /// parent domain or another path (cookie injection; a subset of
-    /// `invalid`). SECURITY.md, "Cookie injection".
+    /// Loads refused with [`LoadError::Conflict`](crate::LoadError::Conflict):
+    /// a session opened, but the request also carried another authentic
+    /// session under the store's name, cookies of the name beyond what the
+    /// reader tries, or (for a bound store) a session made for another
+    /// primary session. Somebody set cookies of this name for a parent
+    /// domain or another path (cookie injection). SECURITY.md, "Cookie
+    /// injection".
     pub injections: u64,
     /// Saves that wrote the session's cookies (or header value).
     pub saves: u64,

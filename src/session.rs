@@ -700,8 +700,11 @@ impl Session {
     }
 
     /// Why the request's session cookie was not used, if one was sent but
-    /// could not be opened: [`LoadError::Invalid`] or [`LoadError::Expired`].
-    /// Log it; the session is fresh either way.
+    /// could not be opened: [`LoadError::Invalid`] or [`LoadError::Expired`],
+    /// or [`LoadError::Conflict`] when the request carried cookies of the
+    /// name that the reader cannot trust (cookie injection: answer with
+    /// `Clear-Site-Data: "cookies"`, README "Cookie injection"). Log it; the
+    /// session is fresh either way.
     ///
     /// ```
     /// use sealed_session::LoadError;

@@ -131,7 +131,7 @@ fn item2_a_tossed_session_is_never_opened_instead_of_the_users() {
         assert_ne!(user(&session).as_deref(), Some("attacker"), "{header}");
         // Both sessions authentic and different: neither is used.
         assert!(session.is_new(), "{header}");
-        assert_eq!(session.load_error(), Some(LoadError::Invalid), "{header}");
+        assert_eq!(session.load_error(), Some(LoadError::Conflict), "{header}");
     }
     assert_eq!(store.stats().injections, before + cases.len() as u64);
     // The attacker's session alone still opens: only the mix is refused.
@@ -249,7 +249,10 @@ fn items1_and_2_injected_cookies_against_the_demo_over_http() {
         let me = whoami_with(&victim, &cookie);
         assert_ne!(me["user"], "mallory", "{me}");
         assert_eq!(me["user"], serde_json::Value::Null, "{me}");
-        assert_eq!(me["load_error"], "session cookie invalid", "{me}");
+        assert_eq!(
+            me["load_error"], "two sessions under one cookie name (ambiguous cookies)",
+            "{me}"
+        );
     }
     // The victim's own cookies alone still open.
     assert_eq!(victim.whoami()["user"], "victim");

@@ -56,7 +56,7 @@ async fn injection_a_tossed_session_beside_the_victims_is_refused_in_both_orders
         assert_eq!(status, StatusCode::OK);
         // Never the attacker's account; not the victim's either: two
         // authentic sessions under one name are both refused.
-        assert_eq!(body, "user=None error=Some(Invalid)", "{order:?}");
+        assert_eq!(body, "user=None error=Some(Conflict)", "{order:?}");
         assert_eq!(store.stats().injections, before + 1, "{order:?}");
         // A state-changing request in that state writes into neither
         // account: it starts a fresh session, never the attacker's.

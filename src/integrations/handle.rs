@@ -2,14 +2,17 @@
 //! loaded lazily on first use, saved when the response is finished.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::store::{CookieStore, HeaderUpdate, SaveError};
+use crate::store::{CookieStore, SaveError};
 use crate::{KeyId, LoadError, SessionId, ValueError};
+
+mod io;
+use io::{loaded, save};
 
 /// What the request carried for one store, kept until the session is
 /// first used (loading is lazy: a handler that never touches the session
@@ -40,6 +43,11 @@ struct Shared {
     store: CookieStore,
     via_header: bool,
     state: Mutex<State>,
+    /// For a bound store: the request's session of its primary store.
+    primary: Option<Session>,
+    /// The id the session had when it was loaded (before any change by the
+    /// handler): what a session bound to it was saved with.
+    loaded_id: OnceLock<SessionId>,
 }
 
 /// What one session adds to a response.
@@ -97,10 +105,17 @@ impl fmt::Debug for Session {
 }
 
 impl Session {
-    pub(super) fn new(store: CookieStore, cookies: Arc<[String]>, header: Option<String>) -> Self {
+    pub(super) fn new(
+        store: CookieStore,
+        cookies: Arc<[String]>,
+        header: Option<String>,
+        primary: Option<Session>,
+    ) -> Self {
         Session {
             shared: Arc::new(Shared {
                 store,
+                primary,
+                loaded_id: OnceLock::new(),
                 via_header: header.is_some(),
                 state: Mutex::new(State {
                     source: Source { cookies, header },
@@ -128,10 +143,7 @@ impl Session {
         if touch {
             state.touches = state.touches.wrapping_add(1);
         }
-        let state = &mut *state;
-        let session = state
-            .session
-            .get_or_insert_with(|| load(&self.shared, &state.source));
+        let session = loaded(&self.shared, &mut state);
         f(session)
     }
 
@@ -140,6 +152,9 @@ impl Session {
     ///
     /// The closure must not use this handle (or a clone of it): it already
     /// has the session, and locking it again from inside would deadlock.
+    /// For the same reason it must not call `save` on the session of a
+    /// store bound to this one ([`CookieStoreBuilder::with_bound_to`](crate::CookieStoreBuilder::with_bound_to)),
+    /// which binds it to this session.
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
@@ -499,7 +514,7 @@ impl Session {
     }
 
     /// Why the request's session cookie was not used, if one was sent but
-    /// did not open (`Invalid` or `Expired`); the session is fresh then.
+    /// did not open (`Invalid`, `Expired` or `Conflict`); the session is fresh then.
     ///
     /// ```
     /// # #[cfg(feature = "axum")] use sealed_session::axum::Session;
@@ -599,10 +614,7 @@ impl Session {
     /// ```
     pub fn save(&self) -> Result<(), SaveError> {
         let mut state = self.lock();
-        let state = &mut *state;
-        let session = state
-            .session
-            .get_or_insert_with(|| load(&self.shared, &state.source));
+        let session = loaded(&self.shared, &mut state);
         match save(&self.shared, session) {
             Ok(emit) => {
                 state.failed_at = None;
@@ -669,36 +681,6 @@ impl Session {
             },
         );
         Ok(emit)
-    }
-}
-
-fn load(shared: &Shared, source: &Source) -> crate::Session {
-    match &source.header {
-        Some(value) => shared.store.load_header(Some(value)),
-        None => shared.store.load(source.cookies.iter()),
-    }
-}
-
-fn save(shared: &Shared, session: &mut crate::Session) -> Result<Emit, SaveError> {
-    let store = &shared.store;
-    match (shared.via_header, store.header_name()) {
-        (true, Some(name)) => {
-            let value = match store.save_header(session)? {
-                HeaderUpdate::Set(value) => value,
-                HeaderUpdate::Clear => String::new(),
-                _ => return Ok(Emit::default()),
-            };
-            Ok(Emit {
-                set_cookie: Vec::new(),
-                header: Some((name.to_owned(), value)),
-                vary: None,
-            })
-        }
-        _ => Ok(Emit {
-            set_cookie: store.save(session)?,
-            header: None,
-            vary: None,
-        }),
     }
 }
 

@@ -50,6 +50,15 @@ pub(crate) fn add_store(
     stores: &[CookieStore],
     store: CookieStore,
 ) -> Result<Arc<[CookieStore]>, crate::StoreError> {
+    // A bound store reads its primary's session, created before its own.
+    if let Some(primary) = store.bound_to()
+        && !stores.iter().any(|s| s.name() == primary)
+    {
+        return Err(crate::StoreError::InvalidBinding {
+            name: store.name().to_owned(),
+            primary: primary.to_owned(),
+        });
+    }
     // `auth` beside `auth.1`: each would read and delete the other's cookies.
     if let Some(other) = stores
         .iter()
@@ -84,7 +93,10 @@ pub(crate) fn begin(
             continue;
         }
         let transport = store.header_name().and_then(&header);
-        let session = Session::new(store.clone(), Arc::clone(&cookies), transport);
+        let primary = store
+            .bound_to()
+            .and_then(|name| all.iter().find(|s| s.name() == name).cloned());
+        let session = Session::new(store.clone(), Arc::clone(&cookies), transport, primary);
         all.push(session.clone());
         own.push(session);
     }
@@ -93,11 +105,19 @@ pub(crate) fn begin(
 
 /// The response-time saves of `own`, in order. On the first failure the
 /// whole response must become a 500 with no session headers at all.
+/// Bound sessions are saved first: saving one may set the anchor in its
+/// primary session, which must then be saved too.
 pub(crate) fn finish(own: &[Session]) -> Result<Vec<Emit>, SaveError> {
-    let mut out = Vec::with_capacity(own.len());
-    for session in own {
+    let mut out = vec![Emit::default(); own.len()];
+    let bound_first = own.iter().enumerate().filter(|(_, s)| s.is_bound());
+    let then_others = own.iter().enumerate().filter(|(_, s)| !s.is_bound());
+    for (index, session) in bound_first.chain(then_others) {
         match session.finish() {
-            Ok(emit) => out.push(emit),
+            Ok(emit) => {
+                if let Some(slot) = out.get_mut(index) {
+                    *slot = emit;
+                }
+            }
             Err(e) => {
                 log_failure(session.name(), &e);
                 return Err(e);
@@ -175,6 +195,32 @@ mod tests {
             .with_header_transport("x-session")
             .build()
             .unwrap()
+    }
+
+    #[test]
+    fn a_bound_store_needs_its_primary_before_it() {
+        let keyring = || {
+            crate::Keyring::from_config(
+                &crate::Keyring::generate_entry(crate::Algorithm::default()).unwrap(),
+            )
+            .unwrap()
+        };
+        let flow = CookieStore::builder("flow", keyring())
+            .with_bound_to("auth")
+            .build()
+            .unwrap();
+        let err = add_store(&[store("other")], flow.clone()).unwrap_err();
+        assert!(matches!(err, crate::StoreError::InvalidBinding { .. }));
+        let stores = add_store(&[store("auth")], flow).unwrap();
+        let (all, own) = begin(&stores, Arc::from(vec![]), |_| None, None);
+        assert_eq!(all.names().collect::<Vec<_>>(), ["auth", "flow"]);
+        assert!(own[1].is_bound() && !own[0].is_bound());
+        // The bound session is saved first; it sets the anchor in the empty
+        // primary, which is then written too.
+        own[1].insert("state", &1).unwrap();
+        let emit = finish(&own).unwrap();
+        assert!(emit[0].set_cookie[0].starts_with("auth="), "{emit:?}");
+        assert!(emit[1].set_cookie[0].starts_with("flow="), "{emit:?}");
     }
 
     #[test]

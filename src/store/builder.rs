@@ -454,6 +454,43 @@ impl CookieStoreBuilder {
         self
     }
 
+    /// Binds this store's sessions to the session of the store named
+    /// `primary` (an auxiliary store: OAuth `state`, a checkout flow, a
+    /// wizard). Each session saved by this store carries a hash of the
+    /// primary session's id ([`BOUND_KEY`](crate::BOUND_KEY)) and opens only
+    /// beside that primary session: one tossed by an attacker (made for the
+    /// attacker's own primary session) is refused with
+    /// [`LoadError::Conflict`](crate::LoadError::Conflict). Without it, a
+    /// store the victim holds no cookie of has nothing for the reader's
+    /// conflict rule to see (SECURITY.md, "Cookie injection").
+    ///
+    /// The integrations (axum, actix-web, Rocket) load and save a bound
+    /// store's sessions with the primary of the same layer, which must be
+    /// added before it; with the core API, use
+    /// [`CookieStore::load_bound`] and [`CookieStore::bind`]
+    /// (a plain [`CookieStore::load`] refuses every session of a bound
+    /// store). Saving a bound session beside an empty primary session sets
+    /// [`ANCHOR_KEY`](crate::ANCHOR_KEY) in the primary so that its id is
+    /// written too.
+    ///
+    /// ```
+    /// # use sealed_session::{CookieStore, Keyring, StoreError};
+    /// # let entry = Keyring::generate_entry(Default::default())?;
+    /// let flow = CookieStore::builder("__Host-flow", Keyring::from_config(&entry)?)
+    ///     .with_bound_to("__Host-session")
+    ///     .build()?;
+    /// assert_eq!(flow.bound_to(), Some("__Host-session"));
+    /// let itself = CookieStore::builder("flow", Keyring::from_config(&entry)?)
+    ///     .with_bound_to("flow")
+    ///     .build();
+    /// assert!(matches!(itself, Err(StoreError::InvalidBinding { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_bound_to(mut self, primary: impl Into<String>) -> Self {
+        self.options.bound_to = Some(primary.into());
+        self
+    }
+
     /// Checks the configuration and derives the store's subkeys.
     ///
     /// # Errors
@@ -474,6 +511,14 @@ impl CookieStoreBuilder {
         let name = &self.name;
         if name.is_empty() || name.len() > MAX_NAME_LEN || !name.bytes().all(is_token_byte) {
             return Err(StoreError::InvalidName(name.clone()));
+        }
+        if let Some(primary) = &o.bound_to
+            && (primary == name || super::names_collide(primary, name))
+        {
+            return Err(StoreError::InvalidBinding {
+                name: name.clone(),
+                primary: primary.clone(),
+            });
         }
         if o.same_site == SameSite::None && !o.secure {
             return Err(StoreError::SameSiteNoneWithoutSecure);

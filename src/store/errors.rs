@@ -71,6 +71,16 @@ pub enum StoreError {
     /// a sibling subdomain or a plain-HTTP page could set a cookie of that
     /// name beside the user's (SECURITY.md, "Cookie injection").
     NonHostName(String),
+    /// [`CookieStoreBuilder::with_bound_to`](crate::CookieStoreBuilder::with_bound_to)
+    /// names the store itself, or a name that collides with its own, or
+    /// (when the store is added to a layer) a store the layer does not
+    /// have before it.
+    InvalidBinding {
+        /// The bound store's name.
+        name: String,
+        /// The primary store's name it was bound to.
+        primary: String,
+    },
     /// Deriving the store's subkeys failed.
     Key(KeyError),
 }
@@ -126,6 +136,10 @@ impl fmt::Display for StoreError {
             StoreError::NonHostName(name) => write!(
                 f,
                 "cookie name {name:?} lacks the __Host- prefix, so a sibling subdomain or a plain-HTTP page can set a cookie of that name; name it \"__Host-{name}\", or opt out explicitly with allow_non_host_name() (with_secure(false) for plain-HTTP development)"
+            ),
+            StoreError::InvalidBinding { name, primary } => write!(
+                f,
+                "store {name:?} is bound to {primary:?}, which is not another store added before it"
             ),
             StoreError::Key(e) => write!(f, "deriving the store's keys: {e}"),
         }

@@ -10,18 +10,37 @@ use crate::observe::{bump, event};
 use crate::payload::Payload;
 use crate::session::{Session, unix_secs};
 
+/// A candidate that did not open: why, and the id of its session when it
+/// authenticated all the same (expired, issued in the future).
+pub(crate) struct Refused {
+    pub(crate) error: LoadError,
+    pub(crate) authentic: Option<[u8; 16]>,
+}
+
+impl From<LoadError> for Refused {
+    fn from(error: LoadError) -> Self {
+        Refused {
+            error,
+            authentic: None,
+        }
+    }
+}
+
 impl CookieStore {
     /// Loads this store's session from a request's `Cookie` header values
     /// (several header fields are fine, as HTTP/2 sends them).
     ///
     /// Never fails: with no session cookie, or one that is forged,
     /// truncated, for another name or key, or expired, the session is fresh
-    /// and [`Session::load_error`] says why (`Invalid` or `Expired` only).
+    /// and [`Session::load_error`] says why (`Invalid` or `Expired` only);
+    /// with cookies the reader cannot trust (two different authentic
+    /// sessions under the name, or more cookies of it than it tries) it is
+    /// fresh with [`LoadError::Conflict`] (SECURITY.md, "Cookie injection").
     ///
     /// Only exactly this store's chunk names are read (`name`, `name.1`, ...;
-    /// never a prefix match); other cookies are ignored. If a chunk name
-    /// appears twice (cookies set for two paths), the first occurrences are
-    /// tried, then the last.
+    /// never a prefix match); other cookies are ignored. Copies of one value
+    /// (cookies set for two paths) count once; up to 8 distinct values of
+    /// `name` and 2 of each further chunk are tried.
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
@@ -86,6 +105,7 @@ impl CookieStore {
                 bump(match error {
                     LoadError::Invalid => &counters.invalid,
                     LoadError::Expired => &counters.expired,
+                    LoadError::Conflict => &counters.injections,
                 });
                 event!(
                     debug,
@@ -96,7 +116,14 @@ impl CookieStore {
                 );
                 let mut session = self.fresh(now);
                 session.load_error = Some(error);
-                session.chunks_loaded = present;
+                // A bad cookie is deleted by the next save. Not on a
+                // conflict: a deletion reaches only the host's own cookies
+                // (the user's), never one set with `Domain=` by a sibling,
+                // so it would turn a logout while the injected cookie lasts
+                // into a lasting one.
+                if error != LoadError::Conflict {
+                    session.chunks_loaded = present;
+                }
                 session
             }
         }
@@ -104,7 +131,7 @@ impl CookieStore {
 
     /// The opt-in revocation checks, on a session that authenticated and
     /// has not expired.
-    pub(super) fn admit(&self, session: Session) -> Result<Session, LoadError> {
+    pub(crate) fn admit(&self, session: Session) -> Result<Session, LoadError> {
         let o = &self.inner.builder_options;
         // An instance whose clock runs ahead by up to the skew stamps a
         // session issued before the cut-off with a later issued_at: refuse
@@ -145,22 +172,22 @@ impl CookieStore {
         rest: impl Iterator<Item = &'a str> + Clone,
         count: usize,
         now: u64,
-    ) -> Result<Session, LoadError> {
+    ) -> Result<Session, Refused> {
         let max_text = self.max_text_len();
         let mut total = 0usize;
         for piece in std::iter::once(first).chain(rest.clone()) {
             total = total.saturating_add(piece.len());
             if piece.is_empty() || total > max_text {
-                return Err(self.reject(Reject::TooLong));
+                return Err(self.reject(Reject::TooLong).into());
             }
         }
         if count == 1 {
-            return self.open_text(first, 1, now);
+            return self.open_candidate(first, 1, now);
         }
         let mut text = String::with_capacity(total);
         text.push_str(first);
         rest.for_each(|piece| text.push_str(piece));
-        self.open_text(&text, count, now)
+        self.open_candidate(&text, count, now)
     }
 
     pub(crate) fn open_text(
@@ -169,6 +196,18 @@ impl CookieStore {
         count: usize,
         now: u64,
     ) -> Result<Session, LoadError> {
+        self.open_candidate(text, count, now)
+            .map_err(|refused| refused.error)
+    }
+
+    /// [`CookieStore::open_text`], keeping the id of a session that
+    /// authenticated but was refused (the reader's conflict rule counts it).
+    pub(crate) fn open_candidate(
+        &self,
+        text: &str,
+        count: usize,
+        now: u64,
+    ) -> Result<Session, Refused> {
         let opened = self
             .keys()
             .envelope
@@ -179,11 +218,15 @@ impl CookieStore {
         let key_id = opened.key_id;
         let by_primary = opened.by_primary;
         let payload = Payload::open(opened.payload).map_err(|_| self.reject(Reject::Payload))?;
+        let authentic = |error| Refused {
+            error,
+            authentic: Some(payload.id),
+        };
         // Lifetimes are checked only after authentication: an unauthenticated
         // cookie must not learn whether its timestamps would have passed.
         let skew = self.inner.builder_options.clock_skew.as_secs();
         if payload.issued_at > now.saturating_add(skew) {
-            return Err(self.reject(Reject::FromFuture));
+            return Err(authentic(self.reject(Reject::FromFuture)));
         }
         // A payload sealed before the store had an idle timeout carries no
         // idle deadline: it is held to `issued_at + idle`, so turning the
@@ -195,7 +238,7 @@ impl CookieStore {
         let expired = now > payload.expires_at.saturating_add(skew)
             || idle_deadline.is_some_and(|d| now > d.saturating_add(skew));
         if expired {
-            return Err(LoadError::Expired);
+            return Err(authentic(LoadError::Expired));
         }
         // Every save seals `idle_deadline = now + idle`, so a deadline
         // further ahead than the current timeout (plus the skew of the
@@ -209,7 +252,7 @@ impl CookieStore {
                 cookie = self.name(),
                 "idle deadline beyond the store's current idle timeout"
             );
-            return Err(LoadError::Expired);
+            return Err(authentic(LoadError::Expired));
         }
         Ok(Session {
             payload,

@@ -7,11 +7,13 @@
 //! and save errors), [`names`] (cookie and chunk names), [`attributes`] (the
 //! `Set-Cookie` attributes), [`cookie_header`] (finding this store's chunks
 //! in `Cookie` headers), [`load`] (opening), [`save`] (sealing and
-//! `Set-Cookie` lines), [`header`] (the single-header transport) and
-//! [`keys`] (the keyring, replaceable at run time). This file holds the
-//! limits and the store itself.
+//! `Set-Cookie` lines), [`header`] (the single-header transport), [`keys`]
+//! (the keyring, replaceable at run time) and [`binding`] (stores bound to
+//! another store's session). This file holds the limits and the store
+//! itself.
 
 mod attributes;
+mod binding;
 mod builder;
 mod cookie_header;
 mod errors;
@@ -23,6 +25,7 @@ mod options;
 mod save;
 mod testing;
 
+pub use binding::{ANCHOR_KEY, BOUND_KEY};
 pub use builder::CookieStoreBuilder;
 pub use errors::{SaveError, StoreError};
 pub use header::HeaderUpdate;

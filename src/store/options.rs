@@ -53,6 +53,8 @@ pub(super) struct Options {
     pub(super) revocation: Option<RevocationCheck>,
     /// A `Secure` store may use a name without `__Host-` (an explicit opt-out).
     pub(super) allow_non_host_name: bool,
+    /// The primary store's cookie name, for a bound store.
+    pub(super) bound_to: Option<String>,
 }
 
 /// The application's "is this session revoked?" hook.
@@ -83,6 +85,7 @@ impl Default for Options {
             not_before: None,
             revocation: None,
             allow_non_host_name: false,
+            bound_to: None,
         }
     }
 }

@@ -341,7 +341,7 @@ fn duplicate_cookie_names_try_every_first_chunk_and_refuse_two_sessions() {
         let s = store.load_at(headers, T0 + 2);
         assert!(s.is_new());
         assert!(s.is_empty());
-        assert_eq!(s.load_error(), Some(LoadError::Invalid));
+        assert_eq!(s.load_error(), Some(LoadError::Conflict));
     }
     assert_eq!(store.stats().injections, before + 3);
     // Neither opens: a fresh session and a reason.

@@ -95,7 +95,9 @@ mod positive;
 mod reader;
 mod reader_cases;
 mod reader_more_cases;
+mod reader_conflicts;
 mod reference;
+pub(crate) mod reference_reader;
 mod writer;
 mod writer_boundaries;
 mod writer_cases;
@@ -111,6 +113,7 @@ use positive::*;
 use reader::*;
 use reader_cases::*;
 use reader_more_cases::*;
+use reader_conflicts::*;
 
 fn render(description: &str, vectors: Vec<Vector>) -> String {
     let file = VectorFile {

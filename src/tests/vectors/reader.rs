@@ -38,6 +38,8 @@ pub(super) enum Outcome {
     Absent,
     Invalid,
     Expired,
+    /// A session opened but the reader cannot trust it: `LoadError::Conflict`.
+    Conflict,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -75,7 +77,7 @@ pub(super) struct ReaderVector {
 pub(super) fn render_reader(vectors: Vec<ReaderVector>) -> String {
     let file = ReaderFile {
         format: "sealed-session v1 reader".to_owned(),
-        description: "Requests and what a reader reports: `ok` with the opened session's id, `absent` (no cookie of the store), `invalid` or `expired`. `rule` names the rule of SECURITY.md \"Opening\" the vector pins; `misreading` a plausible misreading that fails it.".to_owned(),
+        description: "Requests and what a reader reports: `ok` with the opened session's id, `absent` (no cookie of the store), `invalid`, `expired` or `conflict` (a session opened but another authentic one, or an untried combination of the cookies, means it cannot be trusted). `rule` names the rule of SECURITY.md \"Opening\" the vector pins; `misreading` a plausible misreading that fails it.".to_owned(),
         generated_by: COMMAND.to_owned(),
         vectors,
     };
@@ -120,8 +122,18 @@ pub(super) fn verify_reader(text: &str) {
             None => Outcome::Ok,
             Some(LoadError::Invalid) => Outcome::Invalid,
             Some(LoadError::Expired) => Outcome::Expired,
+            Some(LoadError::Conflict) => Outcome::Conflict,
         };
         assert_eq!(got, v.expected, "{}: outcome", v.name);
+        // The reference reader, from SECURITY.md alone, agrees.
+        let reference = match reference_reader::reference_read(&store, &v.cookie_headers, v.now) {
+            reference_reader::Read::Ok(_) => Outcome::Ok,
+            reference_reader::Read::Absent => Outcome::Absent,
+            reference_reader::Read::Invalid => Outcome::Invalid,
+            reference_reader::Read::Expired => Outcome::Expired,
+            reference_reader::Read::Conflict => Outcome::Conflict,
+        };
+        assert_eq!(reference, v.expected, "{}: reference reader", v.name);
         let id = (got == Outcome::Ok).then(|| hex::encode(session.id().to_bytes()));
         assert_eq!(id, v.session_id, "{}: session", v.name);
         rules.push(&v.rule);

@@ -5,7 +5,7 @@ use super::*;
 
 /// One genuine sealed value.
 pub(super) struct Sealed {
-    id: [u8; 16],
+    pub(super) id: [u8; 16],
     pub(super) text: String,
 }
 
@@ -44,7 +44,7 @@ pub(super) fn pieces(name: &str, text: &str, lens: &[usize]) -> Vec<String> {
 }
 
 /// A copy of `text` whose tag no longer verifies (its last character changed).
-fn forged(text: &str) -> String {
+pub(super) fn forged(text: &str) -> String {
     mutate(text, |raw| {
         let last = raw.len() - 1;
         raw[last] ^= 1;
@@ -98,6 +98,10 @@ impl Case {
     }
     pub(super) fn outcome(mut self, outcome: Outcome) -> Case {
         self.expected = outcome;
+        self
+    }
+    pub(super) fn size_limit(mut self, size_limit: usize) -> Case {
+        self.size_limit = size_limit;
         self
     }
     pub(super) fn vector(self, keys: &str) -> ReaderVector {
@@ -315,22 +319,22 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
         Case::new(
             "dup-two-sessions",
             "injection",
-            "Two different genuine sessions under one name (one of them tossed by a sibling subdomain): neither is used.",
+            "Two different genuine sessions under one name (one of them tossed by a sibling subdomain): neither is used, and the outcome is a conflict.",
         )
-        .misreading("the first (or the last) occurrence that opens wins")
+        .misreading("the first (or the last) occurrence that opens wins; or reporting the conflict as Invalid, like a forged cookie")
         .header(format!("{}; {}", c(&alice), c(&mallory)))
-        .outcome(Outcome::Invalid),
+        .outcome(Outcome::Conflict),
     );
     cases.push(
         Case::new(
             "dup-two-sessions-in-two-headers",
             "injection",
-            "Two different genuine sessions in two header values: neither is used.",
+            "Two different genuine sessions in two header values: neither is used, a conflict.",
         )
         .misreading("deciding per header value")
         .header(c(&mallory))
         .header(c(&alice))
-        .outcome(Outcome::Invalid),
+        .outcome(Outcome::Conflict),
     );
     let mut expired = seal("expired", key, NAME, 1, 40, |p| {
         p.issued_at = ISSUED - 20 * DAY;
@@ -372,9 +376,9 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
         Case::new(
             "dup-ninth-chunk-0-ignored",
             "occurrences",
-            "Eight broken `session` values before the genuine one: only the first eight occurrences of chunk 0 are kept.",
+            "Eight distinct broken `session` values before the genuine one: only the first eight distinct values of chunk 0 are tried; nothing opened, so Invalid.",
         )
-        .misreading("trying every occurrence, unbounded")
+        .misreading("trying every distinct value, unbounded")
         .header(format!("{}; {}", junk_firsts.join("; "), c(&alice)))
         .outcome(Outcome::Invalid),
     );
@@ -382,9 +386,9 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
         Case::new(
             "dup-eighth-chunk-0-tried",
             "occurrences",
-            "Seven broken `session` values before the genuine one: the eighth occurrence is still tried.",
+            "Seven distinct broken `session` values before the genuine one: the eighth distinct value is still tried.",
         )
-        .misreading("keeping fewer than eight occurrences")
+        .misreading("keeping fewer than eight distinct values")
         .header(format!("{}; {}", junk_firsts[..7].join("; "), c(&alice)))
         .opens(&alice),
     );
@@ -476,7 +480,7 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
         Case::new(
             "work-bound-refuses-an-opened-session",
             "work-bound",
-            "The genuine long session, then two forged copies: it opens, but the bound skips the third candidate, which could have been another session, so none is used.",
+            "The genuine long session, then two forged copies: it opens, but the bound skips the third candidate, which could have been another session, so none is used: a conflict.",
         )
         .misreading("using the session that opened when later candidates were skipped")
         .header(format!(
@@ -485,7 +489,7 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
             cookie(&forged(&big.text)),
             cookie(&mutate(&big.text, |raw| raw[40] ^= 1))
         ))
-        .outcome(Outcome::Invalid),
+        .outcome(Outcome::Conflict),
     );
 
     // ---- lifetimes and admission -----------------------------------------
@@ -545,5 +549,6 @@ pub(super) fn reader_vectors(k: &Keys) -> Vec<ReaderVector> {
     case.not_before = Some(ISSUED - SKEW);
     cases.push(case);
 
+    cases.extend(ambiguity_cases(key, &alice, &mallory));
     cases.into_iter().map(|case| case.vector(key)).collect()
 }
