@@ -43,7 +43,7 @@ export class Writer {
   head(major: number, arg: number | bigint): void {
     const m = major << 5;
     if (typeof arg === 'bigint') {
-      if (arg <= BigInt(Number.MAX_SAFE_INTEGER)) return this.head(major, Number(arg));
+      if (arg < 0x100000000n) return this.head(major, Number(arg));
       this.byte(m | 27);
       for (let i = 7; i >= 0; i--) this.byte(Number((arg >> BigInt(i * 8)) & 0xffn));
       return;
@@ -124,9 +124,8 @@ function isPlainObject(v: object): boolean {
 }
 
 /**
- * Appends `value` at `depth`. Integers (numbers that are integers, and
- * bigints) become CBOR integers, other numbers floats in their shortest exact
- * width; strings text (lone surrogates refused); `Uint8Array` byte strings;
+ * Appends `value` at `depth`. Safe integers and bigints become CBOR
+ * integers, other numbers floats in their shortest exact width; strings text (lone surrogates refused); `Uint8Array` byte strings;
  * arrays arrays; plain objects maps with text keys in their own order; `Map`s
  * maps with any keys; `Tagged` tags. Anything else (undefined, functions,
  * symbols, class instances such as `Date`) is refused.
@@ -138,11 +137,12 @@ export function encodeInto(w: Writer, value: unknown, depth: number): void {
       w.byte(value ? 0xf5 : 0xf4);
       return;
     case 'number':
-      if (Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) {
+      // Safe integers are integers; every other number (fractions, and
+      // integral doubles beyond 2^53, which a decode would give back as
+      // bigints) is a float, so a number always reads back as a number.
+      if (Number.isSafeInteger(value)) {
         if (value >= 0) w.head(0, value);
         else w.head(1, -1 - value);
-      } else if (Number.isInteger(value)) {
-        integer(w, BigInt(value));
       } else {
         float(w, value);
       }
