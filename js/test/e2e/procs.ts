@@ -60,6 +60,10 @@ http {
     scgi_temp_path ${dir}/scgi;
     # Three session cookies of ~4 KB each: room in one request header line.
     large_client_header_buffers 4 32k;
+    # ...and in the response's Set-Cookie lines.
+    proxy_buffer_size 64k;
+    proxy_buffers 8 64k;
+    proxy_busy_buffers_size 128k;
     server {
         listen 127.0.0.1:${port};
         location /node/ {

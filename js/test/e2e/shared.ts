@@ -162,23 +162,29 @@ test('rotate keys (add, then promote): both keep opening, and each opens what th
 
 test('a tampered cookie is refused by both, with the same outcome', async () => {
   const cookies = await client.jar.getCookies(base);
-  const attacker = new Client();
-  for (const c of cookies) {
-    let value = c.value;
-    if (c.key === 'session.1') {
-      const i = 100;
-      value = value.slice(0, i) + (value[i] === 'A' ? 'B' : 'A') + value.slice(i + 1);
+  // The same tampered cookies in two jars, one per side: each side answers
+  // a refused cookie by deleting it.
+  const tampered = async (): Promise<Client> => {
+    const c = new Client();
+    for (const { key, value } of cookies) {
+      const v = key === 'session.1' ? value.slice(0, 100) + (value[100] === 'A' ? 'B' : 'A') + value.slice(101) : value;
+      await c.jar.setCookie(`${key}=${v}; Path=/`, base);
     }
-    await attacker.jar.setCookie(`${c.key}=${value}; Path=/`, base);
-  }
-  const rustView = await attacker.json('/whoami');
-  const nodeView = await attacker.json('/node/whoami');
+    return c;
+  };
+  const [toRust, toNode] = [await tampered(), await tampered()];
+  assert.deepEqual(await toRust.sessionCookies(), ['session', 'session.1', 'session.2']);
+  const rustView = await toRust.json('/whoami');
+  const nodeView = await toNode.json('/node/whoami');
   assert.equal(rustView.user, null);
   assert.equal(nodeView.user, null);
   assert.equal(rustView.is_new, true);
   assert.equal(nodeView.is_new, true);
   assert.equal(rustView.load_error, 'session cookie invalid');
   assert.equal(nodeView.load_error, 'invalid');
+  // Both deleted every chunk the budget allows.
+  assert.deepEqual(await toRust.sessionCookies(), []);
+  assert.deepEqual(await toNode.sessionCookies(), []);
   // The untouched cookies still open on both.
   assert.equal((await client.json('/whoami')).user, 'alice');
   assert.equal((await client.json('/node/whoami')).user, 'alice');
