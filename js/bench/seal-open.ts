@@ -31,7 +31,9 @@ function entries(w: Workload): [string, unknown][] {
 }
 const readKey = (w: Workload): string => (w === 'S' ? 'username' : 'key_000');
 
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 15);
+const roundsAt = process.argv.indexOf('--rounds');
+const rounds = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 15;
+if (!(rounds >= 1)) throw new Error('--rounds takes a positive number');
 const ROUND_MS = 60;
 
 /** ns per call of `f`, over about ROUND_MS. */
@@ -50,10 +52,11 @@ async function calibrate(f: () => Promise<unknown>): Promise<number> {
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
+type Stat = { median: number; low: number; high: number };
 
 /** Medians (ns/op) of interleaved rounds of each candidate. */
-async function compare(fs: Record<string, (() => Promise<unknown>) | null>): Promise<Record<string, number | null>> {
+async function compare(fs: Record<string, (() => Promise<unknown>) | null>): Promise<Record<string, Stat | null>> {
   const live = Object.entries(fs).filter((e): e is [string, () => Promise<unknown>] => e[1] !== null);
   const counts = new Map<string, number>();
   for (const [name, f] of live) counts.set(name, await calibrate(f));
@@ -61,11 +64,14 @@ async function compare(fs: Record<string, (() => Promise<unknown>) | null>): Pro
   for (let r = 0; r < rounds; r++) {
     for (const [name, f] of r % 2 ? [...live].reverse() : live) samples.get(name)!.push(await round(f, counts.get(name)!));
   }
-  return Object.fromEntries(Object.keys(fs).map((n) => [n, samples.has(n) ? median(samples.get(n)!) : null]));
+  const stat = (xs: number[]): Stat => ({ median: quantile(xs, 0.5), low: quantile(xs, 0.25), high: quantile(xs, 0.75) });
+  return Object.fromEntries(Object.keys(fs).map((n) => [n, samples.has(n) ? stat(samples.get(n)!) : null]));
 }
 
-const fmt = (ns: number | null): string => (ns === null ? 'cannot store it¹' : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
-const ratio = (a: number | null, b: number | null): string => (a === null || b === null ? '—' : `${(a / b).toFixed(2)}×`);
+const us = (ns: number): string => (ns / 1000).toFixed(ns >= 100_000 ? 0 : 1);
+// The median, and the middle half of the rounds (a wide range: a busy machine).
+const fmt = (s: Stat | null): string => (s === null ? 'cannot store it¹' : `${us(s.median)} µs (${us(s.low)}–${us(s.high)})`);
+const ratio = (a: Stat | null, b: Stat | null): string => (a === null || b === null ? '—' : `${(a.median / b.median).toFixed(2)}×`);
 
 async function ours(w: Workload, algorithm: AlgorithmName) {
   const keyring = await Keyring.fromConfig(Keyring.generateEntry(algorithm));
@@ -119,7 +125,7 @@ async function iron(w: Workload) {
 const ironPackage = createRequire(import.meta.url).resolve('iron-session').replace(/dist\/index\.c?js$/, 'package.json');
 const ironVersion = (JSON.parse(readFileSync(ironPackage, 'utf8')) as { version: string }).version;
 console.log(`# sealed-session (js/) vs iron-session ${ironVersion}`);
-console.log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${os.type()} ${os.release()}, load ${os.loadavg()[0]!.toFixed(2)}; ${rounds} interleaved rounds of ~${ROUND_MS} ms, medians; ${new Date().toISOString().slice(0, 16)} UTC`);
+console.log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${os.type()} ${os.release()}, load ${os.loadavg()[0]!.toFixed(2)}; ${rounds} interleaved rounds of ~${ROUND_MS} ms, medians (and the rounds' 25th–75th percentiles); ${new Date().toISOString().slice(0, 16)} UTC`);
 console.log('');
 const notes: string[] = [];
 for (const op of ['seal', 'open'] as const) {

@@ -58,6 +58,8 @@ export interface CookieStoreOptions {
   notBefore?: number | Date;
   /** The application's revocation check: return true to refuse a session. */
   revoked?: (session: Session) => boolean | Promise<boolean>;
+  /** Where warnings go (a cookie injection refused); default `console.warn`. */
+  warn?: (message: string) => void;
 }
 
 /** A store configuration that cannot be used. */
@@ -79,6 +81,7 @@ export interface Resolved {
   attributes: string;
   notBefore: number | null;
   revoked: ((session: Session) => boolean | Promise<boolean>) | null;
+  warn: (message: string) => void;
 }
 
 const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -144,6 +147,7 @@ export function resolve(o: CookieStoreOptions): Resolved {
     attributes,
     notBefore,
     revoked: o.revoked ?? null,
+    warn: o.warn ?? ((message) => console.warn(message)),
   };
 }
 

@@ -29,6 +29,28 @@ export class SaveError extends Error {
   }
 }
 
+/**
+ * Counters of what a store saw since it was created. `injections` stays at
+ * zero unless someone injects cookies (SECURITY.md "Cookie injection"):
+ * alert on it.
+ */
+export interface StoreStats {
+  /** Loads that opened a session. */
+  opened: number;
+  /** Loads whose cookies were refused as `invalid` (injections included). */
+  invalid: number;
+  /** Loads whose session had expired. */
+  expired: number;
+  /** Two different genuine sessions under the name: both refused. */
+  injections: number;
+  /** Sessions opened with a pair other than the first (re-sealed on save). */
+  openedWithOlderKey: number;
+  /** Saves that wrote a sealed session. */
+  saves: number;
+  /** Saves refused as too large. */
+  tooLarge: number;
+}
+
 /** What a header-transport save answers. */
 export type HeaderAnswer = { set: string } | 'clear' | 'unchanged';
 
@@ -66,6 +88,7 @@ export class CookieStore {
   readonly #deletions: string[];
   readonly #header: string | null;
   readonly #sealing: ((payload: Uint8Array) => void) | null;
+  readonly #stats: StoreStats = { opened: 0, invalid: 0, expired: 0, injections: 0, openedWithOlderKey: 0, saves: 0, tooLarge: 0 };
 
   private constructor(o: Resolved, envelope: Envelope, hooks: Hooks, header: string | null) {
     this.#o = o;
@@ -104,6 +127,18 @@ export class CookieStore {
     return this.#o.sizeLimit;
   }
 
+  /**
+   * A copy of the store's counters.
+   *
+   * @example
+   * ```ts
+   * if (store.stats.injections > 0) alert('cookie injection against the session cookie');
+   * ```
+   */
+  get stats(): StoreStats {
+    return { ...this.#stats };
+  }
+
   /** The most cookies a session spans. */
   get maxChunks(): number {
     return this.#o.maxChunks;
@@ -125,7 +160,12 @@ export class CookieStore {
     const found = find(headers, o.name, o.maxChunks);
     const outcome = await select(found, o.maxChunks, o.sizeLimit, (text, n) => this.#open(text, n, now));
     if ('absent' in outcome) return this.#fresh(now);
-    if ('ok' in outcome) return outcome.ok;
+    if ('ok' in outcome) return this.#opened(outcome.ok);
+    if (outcome.injected) {
+      this.#stats.injections++;
+      this.#o.warn(`sealed-session: two different sessions under the cookie name ${JSON.stringify(this.#o.name)} (cookie injection?): both refused`);
+    }
+    this.#stats[outcome.error]++;
     const session = this.#fresh(now);
     session[STATE].loadError = outcome.error;
     session[STATE].chunksLoaded = found.present;
@@ -145,10 +185,17 @@ export class CookieStore {
     const text = (value ?? '').replace(WHITE_SPACE, '');
     if (text === '') return this.#fresh(now);
     const result = text.length <= this.#o.maxChunks * MAX_COOKIE_LEN ? await this.#open(text, 1, now) : { invalid: true };
-    if ('ok' in result) return result.ok;
+    if ('ok' in result) return this.#opened(result.ok);
     const session = this.#fresh(now);
     session[STATE].loadError = 'expired' in result ? 'expired' : 'invalid';
+    this.#stats[session[STATE].loadError!]++;
     session[STATE].chunksLoaded = 1;
+    return session;
+  }
+
+  #opened(session: Session): Session {
+    this.#stats.opened++;
+    if (!session[STATE].openedWith?.primary) this.#stats.openedWithOlderKey++;
     return session;
   }
 
@@ -228,7 +275,7 @@ export class CookieStore {
 
   /** @internal `save` at a given clock. */
   async saveAt(session: Session, now: bigint): Promise<string[]> {
-    const plan = await this.#plan(session, now, true);
+    const plan = await this.#counted(this.#plan(session, now, true));
     if (plan.kind === 'nothing') return [];
     if (plan.kind === 'delete') return [...this.#deletions];
     const lines: string[] = [];
@@ -252,13 +299,24 @@ export class CookieStore {
 
   /** @internal `saveHeader` at a given clock. */
   async saveHeaderAt(session: Session, now: bigint): Promise<HeaderAnswer> {
-    const plan = await this.#plan(session, now, false);
+    const plan = await this.#counted(this.#plan(session, now, false));
     if (plan.kind === 'nothing') return 'unchanged';
     if (plan.kind === 'delete') return 'clear';
     return { set: plan.text };
   }
 
-  /** The greedy split of SECURITY.md "Choosing N", or the TooLarge figures. */
+  async #counted(plan: Promise<Plan>): Promise<Plan> {
+    try {
+      const p = await plan;
+      if (p.kind === 'write') this.#stats.saves++;
+      return p;
+    } catch (e) {
+      if (e instanceof SaveError && e.kind === 'too-large') this.#stats.tooLarge++;
+      throw e;
+    }
+  }
+
+  /** @internal The greedy split of SECURITY.md "Choosing N", or the TooLarge figures. */
   split(textLen: number): number[] {
     const o = this.#o;
     const lens: number[] = [];

@@ -11,7 +11,8 @@ import { CookieStore, Keyring, SaveError, StoreConfigError, type Session } from 
 const KEYS = 'xaes-256-gcm:ebPHHn9722cDpZdVD7ucpZBeokYPNCVkzV6Xvou2liw:C2nzZ6tBf0u1BGwbkMK9XRtO-imwrS0uR7IZ6OvikBM';
 const keyring = await Keyring.fromConfig(KEYS);
 // A 12 KiB budget: up to three cookies, so chunk arrangements matter.
-const store = await CookieStore.create({ keyring, sizeLimit: 12288 });
+const warnings: string[] = [];
+const store = await CookieStore.create({ keyring, sizeLimit: 12288, warn: (m) => warnings.push(m) });
 
 /** The `Cookie` pairs a browser would send back for these Set-Cookie lines. */
 function jar(lines: string[]): string[] {
@@ -117,15 +118,19 @@ test('a chunk moved between sessions, or reordered, never opens', async () => {
   assert.equal((await other.load(renamed)).loadError, 'invalid');
 });
 
-test('injection: two different genuine sessions are both refused; the same one twice opens', async () => {
+test('injection: two different genuine sessions are both refused (and counted); the same one twice opens', async () => {
   const v = await sessionWith({ user: 'victim' });
   const x = await sessionWith({ user: 'attacker' });
+  const before = store.stats.injections;
   for (const header of [`${x.cookies[0]}; ${v.cookies[0]}`, `${v.cookies[0]}; ${x.cookies[0]}`]) {
     const s = await store.load(header);
     assert.equal(s.isNew, true);
     assert.equal(s.loadError, 'invalid');
   }
+  assert.equal(store.stats.injections, before + 2);
+  assert.match(warnings.at(-1)!, /two different sessions under the cookie name "session"/);
   const twice = await store.load([v.cookies[0]!, v.cookies[0]!]);
+  assert.equal(store.stats.injections, before + 2);
   assert.equal(twice.get('user'), 'victim');
 });
 
