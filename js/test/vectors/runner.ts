@@ -104,6 +104,7 @@ async function readerStore(v: V, hooks = {}): Promise<CookieStore> {
       name: v['cookie-name'],
       sizeLimit: v['size-limit'],
       clockSkew: v['clock-skew'],
+      warn: () => {},
       ...(v['idle-timeout'] !== undefined ? { idleTimeout: v['idle-timeout'] } : {}),
       ...(v['not-before'] !== undefined ? { notBefore: v['not-before'] } : {}),
     },
@@ -216,6 +217,9 @@ async function reader(v: V): Promise<void> {
   } else {
     check(session.isNew && session.loadError === v.expected, `outcome: got ${session.loadError}, want ${v.expected}`);
   }
+  // Two sessions opened, or one and a skipped attempt: counted as an injection.
+  const injected = v.rule === 'injection' || v.name === 'work-bound-refuses-an-opened-session';
+  check(store.stats.injections === (injected ? 1 : 0), `injections counted: ${store.stats.injections}`);
 }
 
 async function payloadRule(v: V): Promise<void> {
