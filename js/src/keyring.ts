@@ -167,6 +167,12 @@ export class Keyring {
    * newlines or commas, `#` comments, keys in base64.
    *
    * @throws {ConfigError} naming the entry at fault, never key bytes.
+   *
+   * @example
+   * ```ts
+   * // Rotation: the new entry first seals; the old one still opens.
+   * const keyring = await Keyring.fromConfig(`${newEntry}\n${oldEntry}`);
+   * ```
    */
   static async fromConfig(text: string): Promise<Keyring> {
     const body = text.startsWith('\uFEFF') ? text.slice(1) : text;

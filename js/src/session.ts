@@ -110,7 +110,15 @@ export class Session {
     return hex(this.s.payload.id);
   }
 
-  /** The value under `key`, decoded, or `undefined`. The type parameter is not checked at run time. */
+  /**
+   * The value under `key`, decoded, or `undefined`. The type parameter is
+   * not checked at run time: validate values that matter.
+   *
+   * @example
+   * ```ts
+   * const cart = session.get<{ sku: string; qty: number }[]>('cart') ?? [];
+   * ```
+   */
   get<T = CborValue>(key: string): T | undefined {
     const bytes = this.s.payload.data.get(key);
     return bytes === undefined ? undefined : (fromBytes(key, bytes) as T);
@@ -122,6 +130,11 @@ export class Session {
    * @throws {ValueError} when the value cannot be stored (undefined, a class
    * instance, nested deeper than 32 levels, a lone surrogate, an integer
    * beyond 64 bits); the session is then unchanged.
+   *
+   * @example
+   * ```ts
+   * session.set('user', { id: 42, name: 'alice', roles: ['admin'] });
+   * ```
    */
   set(key: string, value: unknown): void {
     if (LONE_SURROGATE.test(key)) throw new ValueError(key, 'the key is not valid UTF-8');
@@ -132,19 +145,40 @@ export class Session {
     this.touch();
   }
 
-  /** True when `key` holds a value. */
+  /**
+   * True when `key` holds a value.
+   *
+   * @example
+   * ```ts
+   * if (!session.has('user')) res.writeHead(303, { location: '/login' });
+   * ```
+   */
   has(key: string): boolean {
     return this.s.payload.data.has(key);
   }
 
-  /** Removes `key`; returns whether it was there. */
+  /**
+   * Removes `key`; returns whether it was there.
+   *
+   * @example
+   * ```ts
+   * session.delete('cart');
+   * ```
+   */
   delete(key: string): boolean {
     const removed = this.s.payload.data.delete(key);
     if (removed) this.touch();
     return removed;
   }
 
-  /** Removes and returns the value under `key`. */
+  /**
+   * Removes and returns the value under `key`.
+   *
+   * @example
+   * ```ts
+   * const next = session.take<string>('redirect_to') ?? '/';
+   * ```
+   */
   take<T = CborValue>(key: string): T | undefined {
     const bytes = this.s.payload.data.get(key);
     if (bytes === undefined) return undefined;
@@ -153,7 +187,14 @@ export class Session {
     return fromBytes(key, bytes) as T;
   }
 
-  /** Removes every value and flash. */
+  /**
+   * Removes every value and flash (the save then deletes the cookies).
+   *
+   * @example
+   * ```ts
+   * session.clear();
+   * ```
+   */
   clear(): void {
     if (this.s.payload.data.size === 0 && this.s.payload.flashes.size === 0) return;
     this.s.payload.data.clear();
@@ -181,6 +222,12 @@ export class Session {
    * next `flashes` call.
    *
    * @throws {ValueError} as `set`.
+   *
+   * @example
+   * ```ts
+   * session.addFlash('Saved');
+   * session.addFlash({ field: 'email', message: 'already taken' }, 'errors');
+   * ```
    */
   addFlash(value: unknown, bucket: string = DEFAULT_FLASH_BUCKET): void {
     if (LONE_SURROGATE.test(bucket)) throw new ValueError(bucket, 'the bucket name is not valid UTF-8');
@@ -191,7 +238,14 @@ export class Session {
     this.touch();
   }
 
-  /** Returns and removes the messages of `bucket` (default `_flash`). */
+  /**
+   * Returns and removes the messages of `bucket` (default `_flash`).
+   *
+   * @example
+   * ```ts
+   * for (const message of session.flashes<string>()) html += `<p>${escape(message)}</p>`;
+   * ```
+   */
   flashes<T = CborValue>(bucket: string = DEFAULT_FLASH_BUCKET): T[] {
     const messages = this.s.payload.flashes.get(bucket);
     if (!messages) return [];
@@ -200,7 +254,15 @@ export class Session {
     return messages.map((m) => fromBytes(bucket, m) as T);
   }
 
-  /** Gives the session a new random id, keeping its values; returns the old id. */
+  /**
+   * Gives the session a new random id, keeping its values; returns the old
+   * id. At login prefer `beginLogin`, which also drops what was planted.
+   *
+   * @example
+   * ```ts
+   * const oldId = session.regenerateId();
+   * ```
+   */
   regenerateId(): string {
     const old = this.id;
     const id = this.s.random(ID_LEN);
@@ -214,6 +276,11 @@ export class Session {
    * Ends the session: values, flashes and the max-age override go, the id is
    * new, and the save deletes the cookies (or, if values are added after,
    * starts a new session). Returns the old id.
+   *
+   * @example
+   * ```ts
+   * session.destroy(); // at logout
+   * ```
    */
   destroy(): string {
     this.s.payload.data.clear();
@@ -228,6 +295,12 @@ export class Session {
    * Starts a new session at login (a new id, fresh lifetimes, nothing carried
    * over except the values under `keep`), against session fixation and login
    * CSRF (SECURITY.md "Cookie injection"). Returns the old id.
+   *
+   * @example
+   * ```ts
+   * session.beginLogin(['theme']); // keep only the visitor's theme
+   * session.set('user', user.id);
+   * ```
    */
   beginLogin(keep: string[] = []): string {
     const kept = keep.flatMap((k) => {
@@ -243,6 +316,11 @@ export class Session {
    * Overrides the store's max-age for this session (whole seconds, at most
    * 400 days); the next save sets `expiresAt = now + seconds`. Zero ends the
    * session at once.
+   *
+   * @example
+   * ```ts
+   * if (rememberMe) session.setMaxAge(30 * 24 * 3600);
+   * ```
    */
   setMaxAge(seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError('max-age must be a non-negative number of seconds');

@@ -104,6 +104,11 @@ export class CookieStore {
    *
    * @throws {StoreConfigError} for a configuration that cannot work (a
    * `__Host-` name with a `Domain`, `SameSite=None` without `Secure`, ...).
+   *
+   * @example
+   * ```ts
+   * const store = await CookieStore.create({ keyring, name: '__Host-session', maxAge: 7 * 86400, idleTimeout: 3600 });
+   * ```
    */
   static async create(options: CookieStoreOptions & { header?: string }, hooks: Hooks = {}): Promise<CookieStore> {
     const o = resolve(options);
@@ -148,6 +153,12 @@ export class CookieStore {
    * The session in a request's `Cookie` header(s). Never throws for bad
    * input: a missing, forged, expired or injected cookie gives a fresh
    * session (with `loadError` set when cookies of the store were there).
+   *
+   * @example
+   * ```ts
+   * const session = await store.load(req.headers.cookie);
+   * if (session.loadError === 'expired') session.addFlash('Please log in again');
+   * ```
    */
   load(cookieHeader: string | readonly string[] | null | undefined): Promise<Session> {
     return this.loadAt(cookieHeader, nowSecs());
@@ -175,6 +186,11 @@ export class CookieStore {
   /**
    * The session in a header-transport value (trimmed; empty or absent: a
    * fresh session, no error).
+   *
+   * @example
+   * ```ts
+   * const session = await store.loadHeader(req.headers['x-session'] as string | undefined);
+   * ```
    */
   loadHeader(value: string | null | undefined): Promise<Session> {
     return this.loadHeaderAt(value, nowSecs());
@@ -268,6 +284,11 @@ export class CookieStore {
    *
    * @throws {SaveError} `too-large` (nothing emitted; the client keeps its
    * previous cookies) or `wrong-store`.
+   *
+   * @example
+   * ```ts
+   * for (const line of await store.save(session)) res.appendHeader('Set-Cookie', line);
+   * ```
    */
   save(session: Session): Promise<string[]> {
     return this.saveAt(session, nowSecs());
@@ -292,6 +313,13 @@ export class CookieStore {
    * or `'unchanged'` (send nothing).
    *
    * @throws {SaveError} as `save`; `too-large` when the value is longer than the budget.
+   *
+   * @example
+   * ```ts
+   * const answer = await store.saveHeader(session);
+   * if (answer === 'clear') res.setHeader('x-session', '');
+   * else if (answer !== 'unchanged') res.setHeader('x-session', answer.set);
+   * ```
    */
   saveHeader(session: Session): Promise<HeaderAnswer> {
     return this.saveHeaderAt(session, nowSecs());
