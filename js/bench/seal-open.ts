@@ -53,7 +53,7 @@ async function calibrate(f: () => Promise<unknown>): Promise<number> {
 }
 
 const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
-type Stat = { median: number; low: number; high: number };
+type Stat = { median: number; low: number; high: number; samples: number[] };
 
 /** Medians (ns/op) of interleaved rounds of each candidate. */
 async function compare(fs: Record<string, (() => Promise<unknown>) | null>): Promise<Record<string, Stat | null>> {
@@ -64,14 +64,20 @@ async function compare(fs: Record<string, (() => Promise<unknown>) | null>): Pro
   for (let r = 0; r < rounds; r++) {
     for (const [name, f] of r % 2 ? [...live].reverse() : live) samples.get(name)!.push(await round(f, counts.get(name)!));
   }
-  const stat = (xs: number[]): Stat => ({ median: quantile(xs, 0.5), low: quantile(xs, 0.25), high: quantile(xs, 0.75) });
+  const stat = (xs: number[]): Stat => ({ median: quantile(xs, 0.5), low: quantile(xs, 0.25), high: quantile(xs, 0.75), samples: xs });
   return Object.fromEntries(Object.keys(fs).map((n) => [n, samples.has(n) ? stat(samples.get(n)!) : null]));
 }
 
 const us = (ns: number): string => (ns / 1000).toFixed(ns >= 100_000 ? 0 : 1);
 // The median, and the middle half of the rounds (a wide range: a busy machine).
 const fmt = (s: Stat | null): string => (s === null ? 'cannot store it¹' : `${us(s.median)} µs (${us(s.low)}–${us(s.high)})`);
-const ratio = (a: Stat | null, b: Stat | null): string => (a === null || b === null ? '—' : `${(a.median / b.median).toFixed(2)}×`);
+// The median of per-round ratios: round r of one library ran right beside
+// round r of the other, so a slow stretch of the machine cancels out.
+function ratio(a: Stat | null, b: Stat | null): string {
+  if (a === null || b === null) return '—';
+  const per = a.samples.map((x, i) => x / b.samples[i]!);
+  return `${quantile(per, 0.5).toFixed(2)}× (${quantile(per, 0.25).toFixed(2)}–${quantile(per, 0.75).toFixed(2)})`;
+}
 
 async function ours(w: Workload, algorithm: AlgorithmName) {
   const keyring = await Keyring.fromConfig(Keyring.generateEntry(algorithm));
