@@ -16,7 +16,6 @@ export interface VectorFiles {
   payload: VectorFile;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type V = any;
 interface VectorFile {
   vectors: V[];
@@ -272,7 +271,7 @@ async function writer(v: V): Promise<void> {
       partitioned: st.partitioned,
       ...(st.header !== undefined ? { header: st.header } : {}),
     },
-    { random: fixedRandom(ids, v.nonce || '00'), sealing: (p) => (sealedPayload = toHex(p)) },
+    { random: fixedRandom(ids, v.nonce ?? ''), sealing: (p) => (sealedPayload = toHex(p)) },
   );
   const loadedAt = BigInt(v['loaded-at']);
   const session =
