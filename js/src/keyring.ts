@@ -175,6 +175,8 @@ export class Keyring {
    * ```
    */
   static async fromConfig(text: string): Promise<Keyring> {
+    // `process.env.SESSION_KEYS` unset is the usual way to get here.
+    if (typeof text !== 'string') throw new ConfigError(0, `no configuration text (got ${text === undefined ? 'undefined: is the variable set?' : typeof text})`);
     const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
     const entries = body
       .split('\n')

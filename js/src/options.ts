@@ -2,7 +2,7 @@
 // "Cookie names and attributes", "Header transport"): a mistake is an error
 // then, never at a request.
 
-import type { Keyring } from './keyring.js';
+import { Keyring } from './keyring.js';
 import { maxChunks } from './candidates.js';
 import type { Session } from './session.js';
 
@@ -96,6 +96,7 @@ function whole(value: number, what: string, min: number, max: number): number {
 
 /** Checks `o` and precomputes the attribute text. */
 export function resolve(o: CookieStoreOptions): Resolved {
+  if (!(o?.keyring instanceof Keyring)) throw new StoreConfigError('keyring must be a Keyring (from Keyring.fromConfig)');
   const name = o.name ?? 'session';
   if (name.length < 1 || name.length > 128 || !TCHAR.test(name)) {
     throw new StoreConfigError('the cookie name must be 1 to 128 token characters (RFC 9110 tchar)');

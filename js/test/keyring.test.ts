@@ -64,6 +64,7 @@ test('entry shapes that are errors', async () => {
   await refused(`${HASH}:${BLOCK}:${BLOCK}`, 1, /unknown algorithm/);
   await refused(`xaes-256-gcm:${HASH}:${BLOCK}:x`, 1, /too many fields/);
   await refused('  \n # nothing \n', 0, /no key pairs/);
+  await refused(undefined as unknown as string, 0, /is the variable set/);
   await refused(`${XAES}\n${XAES}`, 2, /same key id as entry 1/);
 });
 

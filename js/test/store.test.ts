@@ -201,6 +201,7 @@ test('configuration mistakes fail at construction', async () => {
     { header: 'content-x' },
   ];
   for (const o of bad) await assert.rejects(CookieStore.create({ keyring, ...o }), StoreConfigError, JSON.stringify(o));
+  await assert.rejects(CookieStore.create({ keyring: KEYS as unknown as Keyring }), /keyring must be a Keyring/);
 });
 
 test('header transport: one value, trimmed; too large; clear', async () => {
