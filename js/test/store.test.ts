@@ -1,0 +1,231 @@
+// The store under attack and in use: random sessions round-trip; tampered,
+// moved, injected and junk cookies in random arrangements never open as
+// someone else's session; configuration mistakes fail at construction.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import fc from 'fast-check';
+import { CookieStore, Keyring, SaveError, StoreConfigError, type Session } from '../src/index.js';
+
+const KEYS = 'xaes-256-gcm:ebPHHn9722cDpZdVD7ucpZBeokYPNCVkzV6Xvou2liw:C2nzZ6tBf0u1BGwbkMK9XRtO-imwrS0uR7IZ6OvikBM';
+const keyring = await Keyring.fromConfig(KEYS);
+// A 12 KiB budget: up to three cookies, so chunk arrangements matter.
+const warnings: string[] = [];
+const store = await CookieStore.create({ keyring, sizeLimit: 12288, warn: (m) => warnings.push(m) });
+
+/** The `Cookie` pairs a browser would send back for these Set-Cookie lines. */
+function jar(lines: string[]): string[] {
+  return lines.filter((l) => !l.includes('=; Max-Age=0;')).map((l) => l.split(';')[0]!);
+}
+
+async function sessionWith(values: Record<string, unknown>): Promise<{ session: Session; cookies: string[] }> {
+  const session = await store.load(null);
+  for (const [k, v] of Object.entries(values)) session.set(k, v);
+  return { session, cookies: jar(await store.save(session)) };
+}
+
+test('property: a saved session loads back with the same values and flashes', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1, maxKeys: 6, noNullPrototype: true }),
+      fc.array(fc.string(), { maxLength: 3 }),
+      fc.string({ maxLength: 9000 }),
+      async (values, flashes, big) => {
+        const session = await store.load(null);
+        for (const [k, v] of Object.entries(values)) session.set(k, v);
+        session.set('big', big);
+        for (const f of flashes) session.addFlash(f);
+        const cookies = jar(await store.save(session));
+        const back = await store.load(cookies.join('; '));
+        assert.equal(back.loadError, null);
+        assert.equal(back.id, session.id);
+        assert.equal(back.cookieCount, cookies.length);
+        for (const [k, v] of Object.entries(values)) assert.deepEqual(back.get(k), JSON.parse(JSON.stringify(v)));
+        assert.deepEqual(back.flashes(), flashes);
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test('property: any single changed character in any cookie never opens', async () => {
+  const { cookies } = await sessionWith({ user: 'alice', notes: 'x'.repeat(5000) });
+  assert.equal(cookies.length, 2);
+  await fc.assert(
+    fc.asyncProperty(fc.nat(cookies.length - 1), fc.nat(), fc.constantFrom(...'ABCXYZabcxyz0189-_+/=.'), async (which, at, ch) => {
+      const c = cookies[which]!;
+      const eq = c.indexOf('=') + 1;
+      const pos = eq + (at % (c.length - eq));
+      if (c[pos] === ch) return;
+      const tampered = cookies.map((x, i) => (i === which ? x.slice(0, pos) + ch + x.slice(pos + 1) : x));
+      const s = await store.load(tampered.join('; '));
+      assert.equal(s.isNew, true);
+      assert.equal(s.loadError, 'invalid');
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('property: victim and attacker cookies in any order, paths and counts never give the attacker session', async () => {
+  const victim = await sessionWith({ user: 'victim', pad: 'v'.repeat(4500) });
+  const attacker = await sessionWith({ user: 'attacker', pad: 'a'.repeat(4500) });
+  const junk = ['session=AAAA', 'session.1=junk', 'session.2=', 'session.7=x', 'session=', 'session.01=y'];
+  const pool = [...victim.cookies.map((c) => ({ c, who: 'v' })), ...attacker.cookies.map((c) => ({ c, who: 'a' })), ...junk.map((c) => ({ c, who: 'j' }))];
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 14 }), fc.nat(3), async (picked, split) => {
+      // Spread over 1 to 4 Cookie header values, as several fields may come.
+      const headers: string[] = [];
+      picked.forEach((p, i) => {
+        const h = i % (split + 1);
+        headers[h] = headers[h] ? `${headers[h]}; ${p.c}` : p.c;
+      });
+      const s = await store.load(headers.filter(Boolean));
+      // The oracle, from SECURITY.md "Opening": a session is reachable when
+      // its chunk 0 is among the first 8 occurrences and its chunk 1 is the
+      // first or the last occurrence of that index.
+      const pairs = headers.filter(Boolean).flatMap((h) => h.split('; '));
+      const zeros = pairs.filter((p) => p.startsWith('session=')).slice(0, 8);
+      const ones = pairs.filter((p) => p.startsWith('session.1='));
+      const reachable = (x: { cookies: string[] }): boolean =>
+        zeros.includes(x.cookies[0]!) && (ones[0] === x.cookies[1] || ones.at(-1) === x.cookies[1]);
+      if (!s.isNew) {
+        // What opened is one of the two genuine sessions, reachable, and the
+        // other one was not: two reachable sessions are an injection, refused.
+        const [mine, other] = s.id === victim.session.id ? [victim, attacker] : [attacker, victim];
+        assert.ok(s.id === mine.session.id, 'an unknown session opened');
+        assert.ok(reachable(mine), 'opened a session whose cookies were not all there');
+        assert.ok(!reachable(other), 'two sessions were reachable, yet one was taken');
+        assert.equal(s.get('user'), mine === victim ? 'victim' : 'attacker');
+      } else if (reachable(victim) && reachable(attacker)) {
+        assert.equal(s.loadError, 'invalid');
+      }
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('a chunk moved between sessions, or reordered, never opens', async () => {
+  const a = await sessionWith({ pad: 'a'.repeat(5000) });
+  const b = await sessionWith({ pad: 'b'.repeat(5000) });
+  const moved = [a.cookies[0]!, b.cookies[1]!].join('; ');
+  assert.equal((await store.load(moved)).loadError, 'invalid');
+  const swapped = [`session=${a.cookies[1]!.split('=')[1]}`, `session.1=${a.cookies[0]!.split('=')[1]}`].join('; ');
+  assert.equal((await store.load(swapped)).loadError, 'invalid');
+  // Under another name (a store named `other`) it does not open either.
+  const other = await CookieStore.create({ keyring, name: 'other', sizeLimit: 12288 });
+  const renamed = a.cookies.map((c) => c.replace(/^session/, 'other')).join('; ');
+  assert.equal((await other.load(renamed)).loadError, 'invalid');
+});
+
+test('injection: two different genuine sessions are both refused (and counted); the same one twice opens', async () => {
+  const v = await sessionWith({ user: 'victim' });
+  const x = await sessionWith({ user: 'attacker' });
+  const before = store.stats.injections;
+  for (const header of [`${x.cookies[0]}; ${v.cookies[0]}`, `${v.cookies[0]}; ${x.cookies[0]}`]) {
+    const s = await store.load(header);
+    assert.equal(s.isNew, true);
+    assert.equal(s.loadError, 'invalid');
+  }
+  assert.equal(store.stats.injections, before + 2);
+  assert.match(warnings.at(-1)!, /two different sessions under the cookie name "session"/);
+  const twice = await store.load([v.cookies[0]!, v.cookies[0]!]);
+  assert.equal(store.stats.injections, before + 2);
+  assert.equal(twice.get('user'), 'victim');
+});
+
+test('writer: flashes show once, regenerateId keeps values, destroy deletes, beginLogin keeps only what is named', async () => {
+  const { session, cookies } = await sessionWith({ user: 'alice', cart: [1, 2], theme: 'dark' });
+  const s1 = await store.load(cookies.join('; '));
+  s1.addFlash('saved');
+  const c1 = jar(await store.save(s1));
+  const s2 = await store.load(c1.join('; '));
+  assert.deepEqual(s2.flashes(), ['saved']);
+  const c2 = jar(await store.save(s2));
+  const s3 = await store.load(c2.join('; '));
+  assert.deepEqual(s3.flashes(), []);
+  assert.deepEqual(await store.save(s3), []);
+  const old = s3.regenerateId();
+  assert.equal(old, session.id);
+  assert.notEqual(s3.id, old);
+  const c3 = jar(await store.save(s3));
+  const s4 = await store.load(c3.join('; '));
+  assert.equal(s4.get('user'), 'alice');
+  s4.beginLogin(['theme']);
+  assert.deepEqual(s4.keys(), ['theme']);
+  s4.destroy();
+  const lines = await store.save(s4);
+  // MAXC = ceil(12288 / (4096 - 7 - 5)) = 4: every chunk name is deleted.
+  assert.equal(store.maxChunks, 4);
+  assert.deepEqual(
+    lines,
+    ['session', 'session.1', 'session.2', 'session.3'].map((n) => `${n}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax`),
+  );
+});
+
+test('too large: an error, nothing emitted, the session unchanged and still saveable', async () => {
+  const small = await CookieStore.create({ keyring, sizeLimit: 300 });
+  const s = await small.load(null);
+  s.set('big', 'x'.repeat(1000));
+  await assert.rejects(small.save(s), (e: unknown) => e instanceof SaveError && e.kind === 'too-large' && e.needed > 1000 && e.allowed === 300);
+  assert.equal(s.isModified, true);
+  s.delete('big');
+  s.set('u', 1);
+  assert.equal((await small.save(s)).length, 1);
+  // A session of another store is refused.
+  const other = await CookieStore.create({ keyring, name: 'other' });
+  await assert.rejects(other.save(s), (e: unknown) => e instanceof SaveError && e.kind === 'wrong-store');
+});
+
+test('configuration mistakes fail at construction', async () => {
+  const bad = [
+    { name: '__Host-s', domain: 'example.com' },
+    { name: '__Host-s', path: '/app' },
+    { name: '__host-s', secure: false },
+    { name: '__Secure-s', secure: false },
+    { sameSite: 'None' as const, secure: false },
+    { partitioned: true, secure: false },
+    { name: 'a b' },
+    { name: '' },
+    { path: 'app' },
+    { path: '/a;b' },
+    { domain: 'exa mple.com' },
+    { maxAge: 0 },
+    { maxAge: 401 * 86400 },
+    { idleTimeout: 100, maxAge: 50 },
+    { sizeLimit: 255 },
+    { sizeLimit: 4096 * 256 },
+    { clockSkew: 301 },
+    { header: 'cookie' },
+    { header: 'Sec-Session' },
+    { header: 'content-x' },
+  ];
+  for (const o of bad) await assert.rejects(CookieStore.create({ keyring, ...o }), StoreConfigError, JSON.stringify(o));
+  await assert.rejects(CookieStore.create({ keyring: KEYS as unknown as Keyring }), /keyring must be a Keyring/);
+});
+
+test('header transport: one value, trimmed; too large; clear', async () => {
+  const h = await CookieStore.create({ keyring, header: 'X-Session' });
+  assert.equal(h.headerName, 'x-session');
+  const s = await h.loadHeader(undefined);
+  s.set('user', 'alice');
+  const answer = await h.saveHeader(s);
+  assert.ok(typeof answer === 'object');
+  const back = await h.loadHeader(` \t${answer.set}\u00a0`);
+  assert.equal(back.get('user'), 'alice');
+  // A header value and a one-chunk cookie of one store are interchangeable.
+  assert.equal((await h.load(`session=${answer.set}`)).get('user'), 'alice');
+  back.clear();
+  assert.equal(await h.saveHeader(back), 'clear');
+  assert.equal((await h.loadHeader('')).loadError, null);
+  assert.equal((await h.loadHeader('garbage')).loadError, 'invalid');
+});
+
+test('Session and Keyring print no values and no keys', async () => {
+  const { session } = await sessionWith({ token: 'secret-token-value' });
+  for (const shown of [inspect(session), String(session)]) {
+    assert.ok(!shown.includes('secret-token-value'));
+    assert.match(shown, /token/);
+  }
+  assert.ok(!inspect(keyring).includes('ebPHHn97'));
+});
