@@ -139,7 +139,8 @@ mod tests;
     feature = "axum",
     feature = "actix",
     feature = "rocket",
-    feature = "csrf"
+    feature = "csrf",
+    feature = "reload"
 ))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

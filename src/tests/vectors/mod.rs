@@ -94,8 +94,8 @@ mod payload_rules;
 mod positive;
 mod reader;
 mod reader_cases;
-mod reader_more_cases;
 mod reader_conflicts;
+mod reader_more_cases;
 mod reference;
 pub(crate) mod reference_reader;
 mod writer;
@@ -112,8 +112,8 @@ use negative::*;
 use positive::*;
 use reader::*;
 use reader_cases::*;
-use reader_more_cases::*;
 use reader_conflicts::*;
+use reader_more_cases::*;
 
 fn render(description: &str, vectors: Vec<Vector>) -> String {
     let file = VectorFile {
