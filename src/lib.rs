@@ -14,6 +14,7 @@ mod integrations;
 mod keyring;
 mod observe;
 mod payload;
+pub mod revocation;
 mod rng;
 mod session;
 mod store;
