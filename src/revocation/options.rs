@@ -122,7 +122,8 @@ impl RevocationOptions {
     }
 
     /// How often the subscription is pinged to notice a silent network
-    /// cut (default 1 s); a ping unanswered within this time counts as a
+    /// cut (default 1 s); a ping unanswered within the
+    /// [command timeout](Self::with_command_timeout) counts as a
     /// disconnection.
     ///
     /// ```

@@ -95,7 +95,7 @@ async fn follow_once(f: &mut Follower, delay: &mut Duration) -> Result<(), Revoc
                 }
             }
             _ = heartbeat.tick() => {
-                timed(options.heartbeat, sink.ping::<String>()).await?;
+                timed(options.command_timeout, sink.ping::<redis::Value>()).await?;
             }
         }
     }

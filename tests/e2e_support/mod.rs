@@ -7,6 +7,7 @@
 pub mod cluster;
 pub mod nginx;
 pub mod race;
+pub mod redis_server;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
