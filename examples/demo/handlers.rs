@@ -130,11 +130,8 @@ pub(crate) async fn register(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response());
     }
     let username = form.username.clone();
-    let added = blocking(move || {
-        let hash = hash_password(&form.password)?;
-        app.users.add(&form.username, hash)
-    })
-    .await?;
+    let hash = blocking(move || hash_password(&form.password)).await?;
+    let added = app.add_account(&username, hash).await?;
     if !added {
         let token = session.csrf_token()?;
         let body = credentials_page(
@@ -175,13 +172,10 @@ pub(crate) async fn login(
     Form(form): Form<Credentials>,
 ) -> Result<Response, AppError> {
     let username = form.username.clone();
-    let ok = blocking(move || {
-        Ok(app
-            .users
-            .lookup(&form.username)?
-            .is_some_and(|hash| verify_password(&form.password, &hash)))
-    })
-    .await?;
+    let ok = match app.lookup_account(&form.username).await? {
+        Some(hash) => blocking(move || Ok(verify_password(&form.password, &hash))).await?,
+        None => false,
+    };
     if !ok {
         let token = session.csrf_token()?;
         let body = credentials_page(
@@ -209,9 +203,11 @@ pub(crate) async fn logout(session: Session) -> Result<Response, AppError> {
     Ok(Redirect::to("/login").into_response())
 }
 
-/// "Sign out of all devices": records the time in the users file, so every
-/// session of this user issued before it is refused wherever it is (copies
-/// included), and ends this browser's session too.
+/// "Sign out of all devices": records the time (in the users file or the
+/// revocation list), so every session of this user issued before it is
+/// refused wherever it is (copies included), and ends this browser's
+/// session too. When the shared store is unreachable, nothing changes and
+/// the page says so (503): the user's other devices stay signed in.
 pub(crate) async fn sign_out_everywhere(
     State(app): State<Arc<App>>,
     SignedIn(user): SignedIn,
@@ -220,7 +216,18 @@ pub(crate) async fn sign_out_everywhere(
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
-    blocking(move || app.users.sign_out_everywhere(&user)).await?;
+    if let Err(e) = app.sign_out_everywhere(&user).await? {
+        eprintln!("sign out everywhere failed for {user:?}: {e}");
+        let body = page(
+            "Not signed out",
+            None,
+            &[],
+            "<p class=\"error\" id=\"sign-out-failed\">Could not sign out of all devices: \
+             the session service is unavailable. Nothing changed; try again in a moment.</p>\
+             <p><a href=\"/\">Back</a></p>",
+        );
+        return Ok((StatusCode::SERVICE_UNAVAILABLE, Html(body)).into_response());
+    }
     session.destroy();
     session.add_flash("Signed out on all devices")?;
     Ok(Redirect::to("/login").into_response())
@@ -302,4 +309,25 @@ pub(crate) async fn whoami(
         "instance": app.instance,
     }))
     .into_response())
+}
+
+/// The revocation list's connection and counters (`null` with the users
+/// file), for operators and tests.
+pub(crate) async fn revocation_status(State(app): State<Arc<App>>) -> Response {
+    let status = match &app.sign_outs {
+        crate::shared::SignOuts::List(list) => {
+            let s = list.status();
+            serde_json::json!({
+                "connected": s.connected,
+                "disconnected_ms": s.disconnected_for.map(|d| d.as_millis()),
+                "outages": s.outages,
+                "reloads": s.reloads,
+                "applied": s.applied,
+                "write_errors": s.write_errors,
+                "entries": s.entries,
+            })
+        }
+        crate::shared::SignOuts::File => serde_json::Value::Null,
+    };
+    Json(status).into_response()
 }

@@ -11,6 +11,7 @@ pub(crate) struct Config {
     pub(crate) instance: String,
     pub(crate) secure_cookies: bool,
     pub(crate) cookie_budget: Option<usize>,
+    pub(crate) redis_url: Option<String>,
 }
 
 impl Config {
@@ -22,6 +23,7 @@ impl Config {
             instance: env("INSTANCE").unwrap_or_else(|| "demo".to_owned()),
             secure_cookies: env("SECURE_COOKIES").is_some_and(|v| v != "0"),
             cookie_budget: env("COOKIE_BUDGET").map(|b| b.parse()).transpose()?,
+            redis_url: env("REDIS_URL"),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -38,6 +40,7 @@ impl Config {
             match flag.as_str() {
                 "--port" => config.port = value("--port")?.parse()?,
                 "--users" => config.users_file = Some(PathBuf::from(value("--users")?)),
+                "--redis" => config.redis_url = Some(value("--redis")?),
                 "--instance" => config.instance = value("--instance")?,
                 "--cookie-budget" => {
                     config.cookie_budget = Some(value("--cookie-budget")?.parse()?)
@@ -46,13 +49,16 @@ impl Config {
                 "--insecure-cookies" => config.secure_cookies = false,
                 "-h" | "--help" => {
                     println!(
-                        "usage: demo [--port N] [--users FILE] [--instance NAME] [--cookie-budget BYTES] [--secure-cookies]\n\
-                         environment: SESSION_KEYS, PORT, USERS_FILE, INSTANCE, COOKIE_BUDGET, SECURE_COOKIES"
+                        "usage: demo [--port N] [--users FILE | --redis URL] [--instance NAME] [--cookie-budget BYTES] [--secure-cookies]\n\
+                         environment: SESSION_KEYS, PORT, USERS_FILE, REDIS_URL, INSTANCE, COOKIE_BUDGET, SECURE_COOKIES"
                     );
                     std::process::exit(0);
                 }
                 other => return Err(format!("unknown option {other:?} (try --help)").into()),
             }
+        }
+        if config.redis_url.is_some() && config.users_file.is_some() {
+            return Err("--users and --redis are alternatives: choose one".into());
         }
         Ok(config)
     }

@@ -130,6 +130,8 @@ pub struct DemoOptions {
     pub instance: Option<String>,
     pub cookie_budget: Option<usize>,
     pub secure_cookies: bool,
+    /// `--redis URL`: accounts and sign-outs in Redis.
+    pub redis_url: Option<String>,
 }
 
 impl Demo {
@@ -144,6 +146,7 @@ impl Demo {
             "INSTANCE",
             "SECURE_COOKIES",
             "COOKIE_BUDGET",
+            "REDIS_URL",
         ] {
             command.env_remove(var);
         }
@@ -152,6 +155,9 @@ impl Demo {
         }
         if let Some(users) = &options.users_file {
             command.arg("--users").arg(users);
+        }
+        if let Some(url) = &options.redis_url {
+            command.arg("--redis").arg(url);
         }
         let name = options
             .instance
