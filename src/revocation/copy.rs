@@ -80,6 +80,7 @@ impl LocalCopy {
         }
     }
 
+    #[cfg(any(feature = "redis", test))]
     /// Applies many changes under one lock (a reload), then drops what has
     /// expired. A reload merges: it never forgets an entry the copy holds
     /// (a store that lost its data must not undo a sign-out).

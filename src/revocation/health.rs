@@ -75,6 +75,7 @@ impl Health {
         since.map(|s| s.elapsed())
     }
 
+    #[cfg(any(feature = "redis", test))]
     /// The copy is current again (after a full reload).
     pub(crate) fn mark_up(&self) {
         *self
@@ -84,6 +85,7 @@ impl Health {
         self.connected.store(true, Relaxed);
     }
 
+    #[cfg(any(feature = "redis", test))]
     /// The connection was lost: counted once per outage.
     pub(crate) fn mark_down(&self) {
         let mut since = self

@@ -85,6 +85,7 @@
 mod copy;
 mod error;
 mod health;
+#[cfg(any(feature = "redis", test))]
 mod message;
 mod once;
 mod options;
@@ -140,7 +141,7 @@ struct Shared {
 enum Backend {
     InProcess(LocalTokens),
     #[cfg(feature = "redis")]
-    Redis(self::redis::RedisBackend),
+    Redis(Box<self::redis::RedisBackend>),
 }
 
 impl std::fmt::Debug for RevocationList {
@@ -215,7 +216,7 @@ impl RevocationList {
                 copy,
                 health,
                 options,
-                backend: Backend::Redis(backend),
+                backend: Backend::Redis(Box::new(backend)),
             }),
         })
     }
@@ -442,6 +443,7 @@ impl RevocationList {
         Ok(())
     }
 
+    #[cfg(any(feature = "redis", test))]
     fn count_write_error(&self) {
         self.shared
             .health
