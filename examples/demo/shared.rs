@@ -9,10 +9,10 @@
 //!   [`RevocationList`] shared through Redis (instances on any machines).
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use redis::AsyncCommands as _;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sealed_session::revocation::{RevocationError, RevocationList};
 
 use crate::App;
@@ -37,10 +37,16 @@ pub(crate) enum SignOuts {
     List(RevocationList),
 }
 
-/// Accounts in Redis: a connection that reconnects by itself.
+/// Accounts in Redis: a connection that reconnects by itself, and waits up
+/// to 5 s for an answer (a busy machine is slow, not down).
 pub(crate) async fn redis_accounts(url: &str) -> Result<Accounts, crate::BoxError> {
     let client = redis::Client::open(url)?;
-    Ok(Accounts::Redis(ConnectionManager::new(client).await?))
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(5)))
+        .set_response_timeout(Some(Duration::from_secs(5)));
+    Ok(Accounts::Redis(
+        ConnectionManager::new_with_config(client, config).await?,
+    ))
 }
 
 impl App {
