@@ -376,6 +376,28 @@ async fn fail_closed_refuses_every_session_once_cut_off_too_long() {
     assert!(a.list.status().connected);
 }
 
+#[test]
+fn outside_a_tokio_runtime_it_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let redis = RedisServer::start(dir.path(), false);
+    let err = pollster::block_on(RevocationList::redis(&redis.url(), options("t8"))).unwrap_err();
+    assert_eq!(err, RevocationError::NoRuntime);
+    // Built on tokio, then awaited elsewhere: the write is an error too.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let list = runtime
+        .block_on(RevocationList::redis(&redis.url(), options("t8")))
+        .unwrap();
+    assert_eq!(
+        pollster::block_on(list.sign_out_everywhere("alice", SystemTime::now())),
+        Err(RevocationError::NoRuntime)
+    );
+    assert_eq!(
+        pollster::block_on(list.consume_once("t", Duration::from_secs(1))),
+        Err(RevocationError::NoRuntime)
+    );
+    assert_eq!(list.valid_from("alice"), None);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn construction_fails_without_redis_and_dropping_unsubscribes() {
     let unreachable = format!("redis://127.0.0.1:{}/", free_port());

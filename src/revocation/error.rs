@@ -28,6 +28,9 @@ pub enum RevocationError {
     InvalidKey,
     /// A zero time-to-live for a one-time token.
     ZeroTtl,
+    /// The Redis backend was used outside a tokio runtime (its connection
+    /// and background task run on tokio).
+    NoRuntime,
 }
 
 impl fmt::Display for RevocationError {
@@ -42,6 +45,9 @@ impl fmt::Display for RevocationError {
                 f.write_str("the user name or token is too long or holds a control character")
             }
             RevocationError::ZeroTtl => f.write_str("a one-time token needs a non-zero lifetime"),
+            RevocationError::NoRuntime => {
+                f.write_str("the Redis revocation backend needs a tokio runtime")
+            }
         }
     }
 }

@@ -186,6 +186,9 @@ impl RevocationList {
     ///
     /// # Errors
     ///
+    /// [`RevocationError::NoRuntime`] outside a tokio runtime (the
+    /// connection and the background task run on tokio; await every method
+    /// of a Redis-backed list on tokio too);
     /// [`RevocationError::InvalidUrl`] if `url` does not parse;
     /// [`RevocationError::Unavailable`] if Redis cannot be reached or the
     /// first load fails within the command timeout (an instance does not

@@ -92,6 +92,9 @@ impl RedisBackend {
         copy: Arc<LocalCopy>,
         health: Arc<Health>,
     ) -> Result<Self, RevocationError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(RevocationError::NoRuntime);
+        }
         let client = Client::open(url).map_err(|_| RevocationError::InvalidUrl)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(options.command_timeout))
@@ -239,10 +242,15 @@ async fn scan_hash(
 }
 
 /// Runs a Redis future with a deadline; both failures are `Unavailable`.
+/// Outside a tokio runtime (where the deadline and the connection cannot
+/// run) it is `NoRuntime`, not a panic.
 pub(crate) async fn timed<T>(
     limit: Duration,
     future: impl Future<Output = redis::RedisResult<T>>,
 ) -> Result<T, RevocationError> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(RevocationError::NoRuntime);
+    }
     match tokio::time::timeout(limit, future).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(RevocationError::Unavailable(e.to_string())),
