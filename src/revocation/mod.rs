@@ -52,17 +52,16 @@
 //!
 //! The copy holds only the changes of the last max-lifetime window (an
 //! entry goes once every session it could match has expired): a user who
-//! never signed out everywhere costs nothing. Per entry, in memory: a
+//! never signed out everywhere costs nothing. Per entry, on paper: a
 //! user's valid-from time is one hash-map slot of 32 bytes (a boxed name
-//! and two `u64`) plus a control byte, at most 8/7 of that for the map's
-//! load factor, plus the name's own allocation (16 to 32 bytes for names
-//! up to 24 bytes): about 80 bytes; a denied id is a 24-byte slot, about
-//! 30 bytes. On paper, if every one of 100,000 users signed out within
-//! one window: about 8 MB per instance; for 10,000,000 users: about
-//! 800 MB per instance, and roughly twice that in Redis (a hash field and
-//! a sorted-set member per entry) — at that scale, shorten the max-age or
-//! keep only the sign-outs that matter. BENCHMARKS.md has the measured
-//! figure per 100,000 entries.
+//! and two `u64`) and a control byte, up to 8/7 of that for the map's load
+//! factor, plus the name's own allocation; a denied id is a 24-byte slot.
+//! Measured (BENCHMARKS.md, "Revocation"): 62 bytes per user with an
+//! 11-byte name, 32 bytes per denied id. If all of 100,000 users signed
+//! out within one window: about 6 MB per instance; 10,000,000 users:
+//! about 620 MB per instance, and more in Redis (a hash field and a
+//! sorted-set member per entry, roughly 150 to 200 bytes) — at that
+//! scale, shorten the max-age or keep only the sign-outs that matter.
 //!
 //! # Failure policy (Redis)
 //!
