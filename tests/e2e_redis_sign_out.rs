@@ -1,7 +1,8 @@
 //! "Sign out of all devices" across machines: three demo instances behind
 //! nginx sharing one real `redis-server` (instance c reaches it through a
 //! loopback relay the test can cut). A sign-out on a refuses a copied
-//! cookie on b and c within the measured bound; with Redis killed the
+//! cookie on b and c within the measured bound; a logout refuses copies of
+//! that one session everywhere; with Redis killed the
 //! instances keep serving from their copies and a sign-out is an error
 //! page, not a silent loss; after a restart every instance resyncs; a
 //! sign-out made while c was partitioned applies on c once it reconnects.
@@ -118,6 +119,23 @@ fn sign_out_everywhere_across_three_instances_sharing_redis() {
     });
     eprintln!("sign-out on a refused on b and c after {took:?} (HTTP polling included)");
     assert_eq!(phone.whoami()["user"], serde_json::Value::Null);
+    for url in &direct {
+        assert_eq!(user_on(url, &bob_copy), "bob");
+    }
+
+    // Logging out one session denies its id: a copy of its cookie is
+    // refused on every instance, the user's other sessions are not.
+    let tablet = Client::new(&front);
+    tablet.login("bob", PASSWORD);
+    let tablet_copy = tablet.session_cookies();
+    let index = tablet.get("/");
+    let out = tablet.post("/logout", &[("csrf_token", &index.csrf())]);
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.body);
+    within(
+        Duration::from_secs(1),
+        "logged-out copy refused everywhere",
+        || direct.iter().all(|u| user_on(u, &tablet_copy).is_null()),
+    );
     for url in &direct {
         assert_eq!(user_on(url, &bob_copy), "bob");
     }

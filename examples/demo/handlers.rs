@@ -7,12 +7,15 @@ use axum::Json;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use sealed_session::SaveError;
+use std::time::SystemTime;
+
 use sealed_session::axum::Session;
+use sealed_session::{DEFAULT_MAX_AGE, SaveError};
 use serde::Deserialize;
 
 use crate::errors::{AppError, blocking};
 use crate::pages::{Signed, credentials_page, escape, page};
+use crate::shared::SignOuts;
 use crate::signed_in::SignedIn;
 use crate::users::{hash_password, valid_username, verify_password};
 use crate::{App, MAX_NOTE, NOTES, USER};
@@ -197,9 +200,25 @@ pub(crate) async fn login(
     Ok(Redirect::to("/").into_response())
 }
 
-pub(crate) async fn logout(session: Session) -> Result<Response, AppError> {
-    session.destroy();
-    session.add_flash("Logged out")?;
+/// Logs this browser out. With a revocation list, the session's old id is
+/// denied too, so a copy of its cookie (a proxy log, a stolen cookie) is
+/// refused on every instance; if the list cannot record it, the browser is
+/// logged out all the same and told that copies stay valid.
+pub(crate) async fn logout(
+    State(app): State<Arc<App>>,
+    session: Session,
+) -> Result<Response, AppError> {
+    let old = session.destroy();
+    let mut flash = "Logged out";
+    if let SignOuts::List(list) = &app.sign_outs {
+        // Denied for as long as a session can live (the list caps it there).
+        let until = SystemTime::now() + DEFAULT_MAX_AGE;
+        if let Err(e) = list.deny(old, until).await {
+            eprintln!("denying a logged-out session failed: {e}");
+            flash = "Logged out here; copies of this session stay valid until it expires (the session service is unavailable)";
+        }
+    }
+    session.add_flash(flash)?;
     Ok(Redirect::to("/login").into_response())
 }
 
@@ -315,7 +334,7 @@ pub(crate) async fn whoami(
 /// file), for operators and tests.
 pub(crate) async fn revocation_status(State(app): State<Arc<App>>) -> Response {
     let status = match &app.sign_outs {
-        crate::shared::SignOuts::List(list) => {
+        SignOuts::List(list) => {
             let s = list.status();
             serde_json::json!({
                 "connected": s.connected,
@@ -327,7 +346,7 @@ pub(crate) async fn revocation_status(State(app): State<Arc<App>>) -> Response {
                 "entries": s.entries,
             })
         }
-        crate::shared::SignOuts::File => serde_json::Value::Null,
+        SignOuts::File => serde_json::Value::Null,
     };
     Json(status).into_response()
 }
