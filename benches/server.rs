@@ -14,7 +14,9 @@
 //! - `untouched`: this crate's layer installed, the handler never touches
 //!   the session (loading is lazy: it costs no cryptography);
 //! - `read S` / `read L`: `get` one value of an S (one cookie) or L (three
-//!   cookies) session;
+//!   cookies) session; `read S, revocation check (1M entries)`: the same
+//!   with `RevocationList::check` installed over an in-process copy of
+//!   1,000,000 entries (issue 23: the check should not show);
 //! - `write S` / `write L`: `insert` one value, so every response re-seals
 //!   the whole session into `Set-Cookie` lines;
 //! - `tower-sessions read/write` (axum): tower-sessions' `MemoryStore`, the
@@ -112,8 +114,9 @@ mod axum_server {
         "ok"
     }
 
-    /// Every axum row's route, each under its own layer.
-    pub fn app(small: CookieStore, large: CookieStore) -> Router {
+    /// Every axum row's route, each under its own layer (`checked`: S's
+    /// store with a revocation check).
+    pub fn app(small: CookieStore, large: CookieStore, checked: CookieStore) -> Router {
         let ours = |store: CookieStore| {
             Router::new()
                 .route("/untouched", get(|| async { "hello" }))
@@ -130,6 +133,7 @@ mod axum_server {
             .route("/hello", get(|| async { "hello" }))
             .nest("/s", ours(small))
             .nest("/l", ours(large))
+            .nest("/r", ours(checked))
             .nest("/tower", tower)
     }
 
@@ -304,6 +308,29 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
+/// S's store (the same keys, so S's cookie opens) with a revocation check
+/// over an in-process copy of 500,000 signed-out users and 500,000 denied
+/// ids, none of them the benchmarked session's.
+fn revocation_store() -> CookieStore {
+    use sealed_session::revocation::{RevocationList, RevocationOptions};
+    let list = RevocationList::in_process(RevocationOptions::default());
+    let ids = common::store(Algorithm::default(), Workload::S);
+    let now = std::time::SystemTime::now();
+    let until = now + std::time::Duration::from_secs(3600);
+    pollster::block_on(async {
+        for i in 0..500_000 {
+            list.sign_out_everywhere(&format!("user{i:07}"), now)
+                .await
+                .unwrap();
+            list.deny(ids.new_session().id(), until).await.unwrap();
+        }
+    });
+    CookieStore::builder(common::COOKIE_NAME, common::keyring(Algorithm::default()))
+        .with_revocation_check(list.check(|s| s.get::<String>("username").ok().flatten()))
+        .build()
+        .unwrap()
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a name filter may follow.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
@@ -323,9 +350,11 @@ fn main() {
     let l_cookie = common::cookie_header(&large, &common::session(&large, Workload::L));
     assert_eq!(l_cookie.matches("session").count(), 3);
 
+    let checked = revocation_store();
+
     let (ready, port) = std::sync::mpsc::channel();
     let (stop_axum, stopped) = tokio::sync::oneshot::channel();
-    let axum_app = axum_server::app(small.clone(), large.clone());
+    let axum_app = axum_server::app(small.clone(), large.clone(), checked);
     let axum_thread = std::thread::spawn(move || axum_server::serve(axum_app, ready, stopped));
     let axum_port = port.recv().unwrap();
     let (ready, handle) = std::sync::mpsc::channel();
@@ -348,6 +377,10 @@ fn main() {
         ),
         (("axum", "untouched", "/s/untouched"), s_cookie.clone()),
         (("axum", "read S", "/s/read"), s_cookie.clone()),
+        (
+            ("axum", "read S, revocation check (1M entries)", "/r/read"),
+            s_cookie.clone(),
+        ),
         (("axum", "write S", "/s/write"), s_cookie.clone()),
         (("axum", "read L", "/l/read"), l_cookie.clone()),
         (("axum", "write L", "/l/write"), l_cookie.clone()),

@@ -107,6 +107,7 @@ mod payload;
 #[cfg(feature = "reload")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reload")))]
 pub mod reload;
+pub mod revocation;
 mod rng;
 mod session;
 mod store;
@@ -140,7 +141,8 @@ mod tests;
     feature = "actix",
     feature = "rocket",
     feature = "csrf",
-    feature = "reload"
+    feature = "reload",
+    feature = "redis"
 ))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

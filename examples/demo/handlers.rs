@@ -7,12 +7,15 @@ use axum::Json;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use sealed_session::SaveError;
+use std::time::SystemTime;
+
 use sealed_session::axum::Session;
+use sealed_session::{DEFAULT_MAX_AGE, SaveError};
 use serde::Deserialize;
 
 use crate::errors::{AppError, blocking};
 use crate::pages::{Signed, credentials_page, escape, page};
+use crate::shared::SignOuts;
 use crate::signed_in::SignedIn;
 use crate::users::{hash_password, valid_username, verify_password};
 use crate::{App, MAX_NOTE, NOTES, USER};
@@ -130,11 +133,8 @@ pub(crate) async fn register(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response());
     }
     let username = form.username.clone();
-    let added = blocking(move || {
-        let hash = hash_password(&form.password)?;
-        app.users.add(&form.username, hash)
-    })
-    .await?;
+    let hash = blocking(move || hash_password(&form.password)).await?;
+    let added = app.add_account(&username, hash).await?;
     if !added {
         let token = session.csrf_token()?;
         let body = credentials_page(
@@ -175,13 +175,10 @@ pub(crate) async fn login(
     Form(form): Form<Credentials>,
 ) -> Result<Response, AppError> {
     let username = form.username.clone();
-    let ok = blocking(move || {
-        Ok(app
-            .users
-            .lookup(&form.username)?
-            .is_some_and(|hash| verify_password(&form.password, &hash)))
-    })
-    .await?;
+    let ok = match app.lookup_account(&form.username).await? {
+        Some(hash) => blocking(move || Ok(verify_password(&form.password, &hash))).await?,
+        None => false,
+    };
     if !ok {
         let token = session.csrf_token()?;
         let body = credentials_page(
@@ -203,15 +200,33 @@ pub(crate) async fn login(
     Ok(Redirect::to("/").into_response())
 }
 
-pub(crate) async fn logout(session: Session) -> Result<Response, AppError> {
-    session.destroy();
-    session.add_flash("Logged out")?;
+/// Logs this browser out. With a revocation list, the session's old id is
+/// denied too, so a copy of its cookie (a proxy log, a stolen cookie) is
+/// refused on every instance; if the list cannot record it, the browser is
+/// logged out all the same and told that copies stay valid.
+pub(crate) async fn logout(
+    State(app): State<Arc<App>>,
+    session: Session,
+) -> Result<Response, AppError> {
+    let old = session.destroy();
+    let mut flash = "Logged out";
+    if let SignOuts::List(list) = &app.sign_outs {
+        // Denied for as long as a session can live (the list caps it there).
+        let until = SystemTime::now() + DEFAULT_MAX_AGE;
+        if let Err(e) = list.deny(old, until).await {
+            eprintln!("denying a logged-out session failed: {e}");
+            flash = "Logged out here; copies of this session stay valid until it expires (the session service is unavailable)";
+        }
+    }
+    session.add_flash(flash)?;
     Ok(Redirect::to("/login").into_response())
 }
 
-/// "Sign out of all devices": records the time in the users file, so every
-/// session of this user issued before it is refused wherever it is (copies
-/// included), and ends this browser's session too.
+/// "Sign out of all devices": records the time (in the users file or the
+/// revocation list), so every session of this user issued before it is
+/// refused wherever it is (copies included), and ends this browser's
+/// session too. When the shared store is unreachable, nothing changes and
+/// the page says so (503): the user's other devices stay signed in.
 pub(crate) async fn sign_out_everywhere(
     State(app): State<Arc<App>>,
     SignedIn(user): SignedIn,
@@ -220,7 +235,18 @@ pub(crate) async fn sign_out_everywhere(
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
-    blocking(move || app.users.sign_out_everywhere(&user)).await?;
+    if let Err(e) = app.sign_out_everywhere(&user).await? {
+        eprintln!("sign out everywhere failed for {user:?}: {e}");
+        let body = page(
+            "Not signed out",
+            None,
+            &[],
+            "<p class=\"error\" id=\"sign-out-failed\">Could not sign out of all devices: \
+             the session service is unavailable. Nothing changed; try again in a moment.</p>\
+             <p><a href=\"/\">Back</a></p>",
+        );
+        return Ok((StatusCode::SERVICE_UNAVAILABLE, Html(body)).into_response());
+    }
     session.destroy();
     session.add_flash("Signed out on all devices")?;
     Ok(Redirect::to("/login").into_response())
@@ -302,4 +328,25 @@ pub(crate) async fn whoami(
         "instance": app.instance,
     }))
     .into_response())
+}
+
+/// The revocation list's connection and counters (`null` with the users
+/// file), for operators and tests.
+pub(crate) async fn revocation_status(State(app): State<Arc<App>>) -> Response {
+    let status = match &app.sign_outs {
+        SignOuts::List(list) => {
+            let s = list.status();
+            serde_json::json!({
+                "connected": s.connected,
+                "disconnected_ms": s.disconnected_for.map(|d| d.as_millis()),
+                "outages": s.outages,
+                "reloads": s.reloads,
+                "applied": s.applied,
+                "write_errors": s.write_errors,
+                "entries": s.entries,
+            })
+        }
+        SignOuts::File => serde_json::Value::Null,
+    };
+    Json(status).into_response()
 }

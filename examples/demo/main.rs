@@ -20,8 +20,13 @@
 //! - `SESSION_KEYS`: the keyring, in the config format (newest first), when
 //!   there is no key file. When neither is set, a fresh development key is
 //!   generated and sessions do not survive a restart.
-//! - `--users FILE` / `USERS_FILE`: keep registered users in a file that
-//!   several instances share (default: in memory, per instance).
+//! - `--users FILE` / `USERS_FILE`: keep registered users and their
+//!   "sign out of all devices" times in a file that instances on one
+//!   machine share (default: in memory, per instance).
+//! - `--redis URL` / `REDIS_URL`: keep accounts in Redis and sign-outs in
+//!   a revocation list shared through Redis (`sealed_session::revocation`),
+//!   for instances on several machines. `GET /revocation-status` shows the
+//!   list's connection and counters.
 //! - `--instance NAME` / `INSTANCE`: a name sent in the `X-Instance`
 //!   response header and shown on the page.
 //! - `--cookie-budget BYTES` / `COOKIE_BUDGET`: the size budget for all of
@@ -38,6 +43,7 @@ mod errors;
 mod handlers;
 mod options;
 mod pages;
+mod shared;
 mod signed_in;
 mod users;
 
@@ -52,13 +58,15 @@ use axum::routing::{get, post};
 use sealed_session::axum::SessionLayer;
 use sealed_session::csrf::axum::CsrfLayer;
 use sealed_session::reload::KeyReloader;
-use sealed_session::{CookieStore, Keyring};
+use sealed_session::revocation::{RevocationList, RevocationOptions};
+use sealed_session::{CookieStore, DEFAULT_MAX_AGE, Keyring};
 
 use handlers::{
     add_note, clear_notes, index, login, login_page, logout, register, register_page,
-    sign_out_everywhere, whoami,
+    revocation_status, sign_out_everywhere, whoami,
 };
 use options::Config;
+use shared::{Accounts, SignOuts};
 use users::Users;
 
 /// The session keys the demo uses.
@@ -96,9 +104,29 @@ async fn main() -> Result<(), BoxError> {
     } else {
         "session"
     };
-    let mut builder = CookieStore::builder(name, keyring).with_secure(config.secure_cookies);
+    let mut builder = CookieStore::builder(name, keyring)
+        .with_secure(config.secure_cookies)
+        .with_max_age(DEFAULT_MAX_AGE);
     if let Some(budget) = config.cookie_budget {
         builder = builder.with_size_limit(budget);
+    }
+    // Sign-outs: the users file as before, or a revocation list (in this
+    // process, or shared through Redis) that the store itself checks.
+    let revocation = RevocationOptions::new(DEFAULT_MAX_AGE);
+    let (accounts, sign_outs) = match (&config.redis_url, &config.users_file) {
+        (Some(url), _) => (
+            shared::redis_accounts(url).await?,
+            SignOuts::List(RevocationList::redis(url, revocation).await?),
+        ),
+        (None, Some(_)) => (Accounts::Local, SignOuts::File),
+        (None, None) => (
+            Accounts::Local,
+            SignOuts::List(RevocationList::in_process(revocation)),
+        ),
+    };
+    if let SignOuts::List(list) = &sign_outs {
+        builder =
+            builder.with_revocation_check(list.check(|s| s.get::<String>(USER).ok().flatten()));
     }
     let store = builder.build()?;
     // Rotation without a restart: the key file is re-read when it changes
@@ -114,6 +142,8 @@ async fn main() -> Result<(), BoxError> {
             memory: Mutex::new(HashMap::new()),
             signed_out: Mutex::new(HashMap::new()),
         },
+        accounts,
+        sign_outs,
         instance: config.instance.clone(),
         budget: store.size_limit(),
     });
@@ -128,6 +158,7 @@ async fn main() -> Result<(), BoxError> {
         .route("/notes", post(add_note))
         .route("/notes/clear", post(clear_notes))
         .route("/whoami", get(whoami))
+        .route("/revocation-status", get(revocation_status))
         .with_state(app)
         // Inside the session layer: it checks the request's session.
         .layer(CsrfLayer::new())
@@ -151,9 +182,10 @@ async fn main() -> Result<(), BoxError> {
         } else {
             "off (plain-HTTP demo)"
         },
-        match &config.users_file {
-            Some(path) => format!("in {}", path.display()),
-            None => "in memory".to_owned(),
+        match (&config.redis_url, &config.users_file) {
+            (Some(_), _) => "and sign-outs in Redis".to_owned(),
+            (None, Some(path)) => format!("in {}", path.display()),
+            (None, None) => "in memory".to_owned(),
         }
     );
     if let Some(path) = &config.keys_file {
@@ -172,6 +204,8 @@ async fn main() -> Result<(), BoxError> {
 /// What every handler shares.
 pub(crate) struct App {
     pub(crate) users: Users,
+    pub(crate) accounts: Accounts,
+    pub(crate) sign_outs: SignOuts,
     pub(crate) instance: String,
     pub(crate) budget: usize,
 }

@@ -12,6 +12,7 @@ pub(crate) struct Config {
     pub(crate) secure_cookies: bool,
     pub(crate) cookie_budget: Option<usize>,
     pub(crate) keys_file: Option<PathBuf>,
+    pub(crate) redis_url: Option<String>,
 }
 
 impl Config {
@@ -24,6 +25,7 @@ impl Config {
             secure_cookies: env("SECURE_COOKIES").is_some_and(|v| v != "0"),
             cookie_budget: env("COOKIE_BUDGET").map(|b| b.parse()).transpose()?,
             keys_file: env("SESSION_KEYS_FILE").map(PathBuf::from),
+            redis_url: env("REDIS_URL"),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -41,6 +43,7 @@ impl Config {
                 "--port" => config.port = value("--port")?.parse()?,
                 "--users" => config.users_file = Some(PathBuf::from(value("--users")?)),
                 "--keys-file" => config.keys_file = Some(PathBuf::from(value("--keys-file")?)),
+                "--redis" => config.redis_url = Some(value("--redis")?),
                 "--instance" => config.instance = value("--instance")?,
                 "--cookie-budget" => {
                     config.cookie_budget = Some(value("--cookie-budget")?.parse()?)
@@ -49,13 +52,16 @@ impl Config {
                 "--insecure-cookies" => config.secure_cookies = false,
                 "-h" | "--help" => {
                     println!(
-                        "usage: demo [--port N] [--keys-file PATH] [--users FILE] [--instance NAME] [--cookie-budget BYTES] [--secure-cookies]\n\
-                         environment: SESSION_KEYS, SESSION_KEYS_FILE, PORT, USERS_FILE, INSTANCE, COOKIE_BUDGET, SECURE_COOKIES"
+                        "usage: demo [--port N] [--keys-file PATH] [--users FILE | --redis URL] [--instance NAME] [--cookie-budget BYTES] [--secure-cookies]\n\
+                         environment: SESSION_KEYS, SESSION_KEYS_FILE, PORT, USERS_FILE, REDIS_URL, INSTANCE, COOKIE_BUDGET, SECURE_COOKIES"
                     );
                     std::process::exit(0);
                 }
                 other => return Err(format!("unknown option {other:?} (try --help)").into()),
             }
+        }
+        if config.redis_url.is_some() && config.users_file.is_some() {
+            return Err("--users and --redis are alternatives: choose one".into());
         }
         Ok(config)
     }

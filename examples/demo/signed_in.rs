@@ -1,5 +1,6 @@
 //! `SignedIn`: who the session belongs to, checked against the users file
-//! ("sign out of all devices"), as README "Sign out of all devices" shows.
+//! ("sign out of all devices"), as README "Sign out of all devices" shows
+//! (with a revocation list, the store itself refuses such sessions).
 //! Every handler learns the user from it, so none skips the check.
 
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sealed_session::axum::Session;
 
-use crate::errors::{AppError, blocking};
+use crate::errors::AppError;
 use crate::{App, USER};
 
 /// The signed-in user, or `None`. A session issued before the user's last
@@ -26,9 +27,7 @@ impl FromRequestParts<Arc<App>> for SignedIn {
         let Some(user) = session.get::<String>(USER)? else {
             return Ok(SignedIn(None));
         };
-        let app = Arc::clone(app);
-        let name = user.clone();
-        let signed_out_at = blocking(move || app.users.signed_out_at(&name)).await?;
+        let signed_out_at = app.file_signed_out_at(&user).await?;
         if signed_out_at.is_some_and(|at| session.issued_before(at)) {
             session.destroy();
             session.add_flash("You were signed out on all devices: log in again")?;

@@ -3,7 +3,7 @@
 //! user's record in its database.
 //!
 //! The check is a pattern in the application, not a hook in the layer
-//! (README "Sign out of all devices" shows it for axum and actix-web): the
+//! (README "Sign out of all devices" shows it for axum, actix-web and Rocket): the
 //! layer opens a session only when a handler uses it, and a hook there would
 //! cost a database round trip on every request that carries a cookie,
 //! including ones that never look at the user; the extractor that loads the

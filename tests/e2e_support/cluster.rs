@@ -19,16 +19,25 @@ pub struct Cluster {
     /// When set, the instances read (and watch) this key file instead of
     /// taking their keys from the environment.
     pub keys_file: Option<PathBuf>,
+    /// Per instance, `--redis URL` instead of the users file.
+    pub redis_urls: Vec<Option<String>>,
 }
 
 impl Cluster {
     pub fn start(dir: &Path, keys: &str) -> Cluster {
+        Cluster::start_with_redis(dir, keys, INSTANCES.iter().map(|_| None).collect())
+    }
+
+    /// Instance `i` keeps accounts and sign-outs in Redis at `redis_urls[i]`
+    /// when given (each may reach Redis its own way, e.g. through a relay).
+    pub fn start_with_redis(dir: &Path, keys: &str, redis_urls: Vec<Option<String>>) -> Cluster {
         let mut cluster = Cluster {
             dir: dir.to_owned(),
             users: dir.join("users.tsv"),
             ports: INSTANCES.iter().map(|_| free_port()).collect(),
             instances: INSTANCES.iter().map(|_| None).collect(),
             keys_file: None,
+            redis_urls,
         };
         for i in 0..INSTANCES.len() {
             cluster.restart(i, keys);
@@ -73,7 +82,8 @@ impl Cluster {
                 port: self.ports[i],
                 session_keys: self.keys_file.is_none().then(|| keys.to_owned()),
                 keys_file: self.keys_file.clone(),
-                users_file: Some(self.users.clone()),
+                users_file: self.redis_urls[i].is_none().then(|| self.users.clone()),
+                redis_url: self.redis_urls[i].clone(),
                 instance: Some(INSTANCES[i].to_owned()),
                 ..DemoOptions::default()
             },

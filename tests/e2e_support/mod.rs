@@ -7,6 +7,7 @@
 pub mod cluster;
 pub mod nginx;
 pub mod race;
+pub mod redis_server;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -132,6 +133,8 @@ pub struct DemoOptions {
     pub instance: Option<String>,
     pub cookie_budget: Option<usize>,
     pub secure_cookies: bool,
+    /// `--redis URL`: accounts and sign-outs in Redis.
+    pub redis_url: Option<String>,
 }
 
 impl Demo {
@@ -147,6 +150,7 @@ impl Demo {
             "INSTANCE",
             "SECURE_COOKIES",
             "COOKIE_BUDGET",
+            "REDIS_URL",
         ] {
             command.env_remove(var);
         }
@@ -158,6 +162,9 @@ impl Demo {
         }
         if let Some(users) = &options.users_file {
             command.arg("--users").arg(users);
+        }
+        if let Some(url) = &options.redis_url {
+            command.arg("--redis").arg(url);
         }
         let name = options
             .instance
