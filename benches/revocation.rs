@@ -28,7 +28,7 @@ const LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
 
 /// Workload S's store, with `list` checking the `username` value.
 fn store(list: Option<&RevocationList>) -> CookieStore {
-    let builder = CookieStore::builder("session", keyring(Algorithm::default()));
+    let builder = CookieStore::builder("__Host-session", keyring(Algorithm::default()));
     let builder = match list {
         Some(list) => builder
             .with_revocation_check(list.check(|s| s.get::<String>("username").ok().flatten())),

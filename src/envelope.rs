@@ -44,6 +44,9 @@ pub(crate) enum Reject {
     UnknownKey,
     /// The header's chunk count is not the number of chunks received.
     ChunkCount,
+    /// Chunk 0 names more chunks than the request carried: the rest never
+    /// arrived (a client or proxy drops cookies past its `Cookie` limit).
+    MissingChunks,
     /// The AEAD tag or MAC did not verify.
     Tag,
     /// The payload authenticated but is not a valid payload.
@@ -64,6 +67,9 @@ impl Reject {
             Reject::Algorithm => "algorithm mismatch",
             Reject::UnknownKey => "unknown key id",
             Reject::ChunkCount => "chunk count mismatch",
+            Reject::MissingChunks => {
+                "chunks missing: the first cookie names more chunks than the request carried (a client or proxy may have dropped cookies past its Cookie header limit)"
+            }
             Reject::Tag => "authentication failed",
             Reject::Payload => "malformed payload",
             Reject::FromFuture => "issued in the future",

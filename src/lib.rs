@@ -156,7 +156,7 @@ pub use observe::StoreStats;
 pub use session::{DEFAULT_FLASH_BUCKET, Session, SessionId, ValueError};
 pub use store::{ANCHOR_KEY, BOUND_KEY};
 pub use store::{
-    CookieStore, CookieStoreBuilder, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, DEFAULT_SIZE_LIMIT,
-    HeaderUpdate, MAX_CLOCK_SKEW, MAX_COOKIE_LEN, MIN_SIZE_LIMIT, PrepareError, ResponseSession,
-    SameSite, SaveError, StoreError,
+    COOKIE_HEADER_LIMIT, CookieStore, CookieStoreBuilder, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE,
+    DEFAULT_SIZE_LIMIT, HeaderUpdate, MAX_CLOCK_SKEW, MAX_COOKIE_LEN, MIN_SIZE_LIMIT, PrepareError,
+    ResponseSession, SameSite, SaveError, StoreError,
 };

@@ -35,7 +35,7 @@ fn eventually(what: &str, done: impl Fn() -> bool) {
 
 /// A store on the key file at `path`, and its reloader (no SIGHUP).
 fn watched(path: &Path) -> (CookieStore, KeyReloader) {
-    let store = CookieStore::new("s", Keyring::from_file(path).unwrap()).unwrap();
+    let store = CookieStore::new("__Host-s", Keyring::from_file(path).unwrap()).unwrap();
     let reloader = KeyReloader::builder(path)
         .store(&store)
         .with_debounce(Duration::from_millis(20))
@@ -230,7 +230,7 @@ fn a_missing_key_file_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keys.conf");
     std::fs::write(&path, format!("{}\n", entry())).unwrap();
-    let store = CookieStore::new("s", Keyring::from_file(&path).unwrap()).unwrap();
+    let store = CookieStore::new("__Host-s", Keyring::from_file(&path).unwrap()).unwrap();
     let err = KeyReloader::builder(dir.path().join("absent.conf"))
         .store(&store)
         .with_sighup(false)
@@ -253,7 +253,7 @@ fn sighup_reloads_the_key_file() {
     let path = dir.path().join("keys.conf");
     let (old, new) = (entry(), entry());
     std::fs::write(&path, format!("{old}\n")).unwrap();
-    let store = CookieStore::new("s", Keyring::from_file(&path).unwrap()).unwrap();
+    let store = CookieStore::new("__Host-s", Keyring::from_file(&path).unwrap()).unwrap();
     // Signals only: the write below is not seen until SIGHUP.
     let _reloader = KeyReloader::builder(&path)
         .store(&store)

@@ -138,6 +138,7 @@ fn store(size_limit: usize) -> CookieStore {
     CookieStore::builder("s", Keyring::new(vec![pair]).unwrap())
         .allow_non_host_name()
         .with_size_limit(size_limit)
+        .allow_large_cookie_header()
         .build()
         .unwrap()
 }

@@ -44,7 +44,7 @@ impl Instance {
     }
 
     fn with(list: RevocationList, keys: &str) -> Instance {
-        let store = CookieStore::builder("s", Keyring::from_config(keys).unwrap())
+        let store = CookieStore::builder("__Host-s", Keyring::from_config(keys).unwrap())
             .with_max_age(LIFETIME)
             .with_revocation_check(list.check(|s| s.get::<String>("user").ok().flatten()))
             .build()

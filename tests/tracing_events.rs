@@ -51,6 +51,7 @@ fn events_describe_outcomes_without_secrets() {
         CookieStore::builder("sid", Keyring::from_config(config).unwrap())
             .allow_non_host_name()
             .with_size_limit(8 * 1024)
+            .allow_large_cookie_header()
             .build()
             .unwrap()
     };
@@ -72,6 +73,10 @@ fn events_describe_outcomes_without_secrets() {
         let mut session = load_at(&rotated, [header.as_str()], T0 + 1);
         save_at(&rotated, &mut session, T0 + 1).unwrap();
         load_at(&rotated, ["sid=AAAA"], T0 + 2);
+        // Chunk 0 alone: the second cookie never arrived (a client that
+        // caps its Cookie header drops what does not fit).
+        let first_only = header.split("; ").next().unwrap();
+        load_at(&rotated, [first_only], T0 + 2);
         load_at(&rotated, [header.as_str()], T0 + 30 * 24 * 3600);
         session.insert("pad", &"q".repeat(9000)).unwrap();
         let _ = save_at(&rotated, &mut session, T0 + 3);
@@ -89,6 +94,13 @@ fn events_describe_outcomes_without_secrets() {
     );
     // Too short to hold the chunk count: refused before any decoding.
     assert!(log.contains("reason=\"chunk count mismatch\""), "{log}");
+    // Missing chunks say so, and what usually causes them.
+    assert!(
+        log.contains(
+            "reason=\"chunks missing: the first cookie names more chunks than the request carried"
+        ),
+        "{log}"
+    );
     assert!(log.contains("outcome=session cookie expired"), "{log}");
     assert!(
         log.contains("session too large") && log.contains("needed="),

@@ -105,7 +105,9 @@ pub fn keyring(algorithm: Algorithm) -> Keyring {
 pub fn store_with(keyring: Keyring, workload: Workload) -> CookieStore {
     let builder = CookieStore::builder(COOKIE_NAME, keyring).allow_non_host_name();
     let builder = match workload {
-        Workload::L => builder.with_size_limit(L_SIZE_LIMIT),
+        Workload::L => builder
+            .with_size_limit(L_SIZE_LIMIT)
+            .allow_large_cookie_header(),
         Workload::S | Workload::M => builder,
     };
     builder.build().expect("valid store options")

@@ -59,7 +59,7 @@ use sealed_session::axum::SessionLayer;
 use sealed_session::csrf::axum::CsrfLayer;
 use sealed_session::reload::KeyReloader;
 use sealed_session::revocation::{RevocationList, RevocationOptions};
-use sealed_session::{CookieStore, DEFAULT_MAX_AGE, Keyring};
+use sealed_session::{CookieStore, DEFAULT_MAX_AGE, Keyring, StoreError};
 
 use handlers::{
     add_note, clear_notes, index, login, login_page, logout, register, register_page,
@@ -109,6 +109,13 @@ async fn main() -> Result<(), BoxError> {
         .with_max_age(DEFAULT_MAX_AGE);
     if let Some(budget) = config.cookie_budget {
         builder = builder.with_size_limit(budget);
+        // An explicit budget is the operator's choice: past about 8 KiB it
+        // needs every hop configured for the longer Cookie header (the
+        // end-to-end tests' nginx is), so the demo says so and opts in.
+        if let Err(e @ StoreError::CookieHeaderTooLarge { .. }) = builder.clone().build() {
+            eprintln!("demo: --cookie-budget {budget}: {e}; opting in");
+            builder = builder.allow_large_cookie_header();
+        }
     }
     // Sign-outs: the users file as before, or a revocation list (in this
     // process, or shared through Redis) that the store itself checks.

@@ -19,7 +19,7 @@ static STORE: LazyLock<CookieStore> = LazyLock::new(|| {
     let keyring = sealed_session::Keyring::from_config(&config).expect("keyring");
     // Room for the three-chunk vectors.
     CookieStore::builder(common::NAME, keyring).allow_non_host_name()
-        .with_size_limit(16 * 1024)
+        .with_size_limit(16 * 1024).allow_large_cookie_header()
         .build()
         .expect("store")
 });

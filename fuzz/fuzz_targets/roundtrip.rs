@@ -19,7 +19,7 @@ static STORES: LazyLock<Vec<CookieStore>> = LazyLock::new(|| {
         .iter()
         .map(|alg| {
             CookieStore::builder(common::NAME, common::keyring(*alg)).allow_non_host_name()
-                .with_size_limit(24 * 1024)
+                .with_size_limit(24 * 1024).allow_large_cookie_header()
                 .build()
                 .expect("store")
         })

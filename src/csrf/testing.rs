@@ -19,7 +19,7 @@ impl CookieStore {
     /// [`PrepareError::Save`] if the session cannot be saved.
     ///
     /// ```
-    /// # let store = sealed_session::CookieStore::new("session", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-session", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     /// let (cookie, token) = store.csrf_cookie_header_for(|s| {
     ///     s.insert("user", "alice")?;
@@ -52,7 +52,7 @@ mod tests {
     fn the_token_verifies_for_the_prepared_session_only() {
         let keyring =
             Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
-        let store = CookieStore::new("s", keyring).unwrap();
+        let store = CookieStore::new("__Host-s", keyring).unwrap();
         let (cookie, token) = store
             .csrf_cookie_header_for(|s| {
                 s.begin_login(&[]);

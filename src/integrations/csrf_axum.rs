@@ -53,7 +53,7 @@
 //! use std::time::Duration;
 //! use sealed_session::csrf::axum::CsrfLayer;
 //! use tower_http::timeout::RequestBodyTimeoutLayer;
-//! # let store = sealed_session::CookieStore::new("session", sealed_session::Keyring::from_config(
+//! # let store = sealed_session::CookieStore::new("__Host-session", sealed_session::Keyring::from_config(
 //! #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
 //!
 //! let app: axum::Router = axum::Router::new()

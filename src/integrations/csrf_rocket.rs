@@ -52,7 +52,7 @@
 //! #[rocket::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //!     let keyring = Keyring::from_env_or_generate("SESSION_KEYS")?;
-//!     let store = CookieStore::new("session", keyring)?;
+//!     let store = CookieStore::new("__Host-session", keyring)?;
 //!     let _ = rocket::build()
 //!         .attach(SessionFairing::new(store))
 //!         .attach(CsrfFairing::new())          // after the session fairing
@@ -93,7 +93,7 @@ const PEEK: usize = 512;
 /// ```
 /// use sealed_session::csrf::{CsrfConfig, rocket::CsrfFairing};
 /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
-/// # let store = sealed_session::CookieStore::new("session", keyring)?;
+/// # let store = sealed_session::CookieStore::new("__Host-session", keyring)?;
 /// let rocket = rocket::build()
 ///     .attach(sealed_session::rocket::SessionFairing::new(store))
 ///     .attach(CsrfFairing::with_config(CsrfConfig::new().with_exempt_path("/hooks/")?));

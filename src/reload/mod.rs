@@ -59,7 +59,7 @@ const MAX_DEBOUNCE_WAIT: Duration = Duration::from_secs(2);
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("keys.conf");
 /// std::fs::write(&path, format!("{}\n", *sealed_session::Keyring::generate_entry(Default::default())?))?;
-/// let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_file(&path)?)?;
+/// let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_file(&path)?)?;
 /// let reloader = KeyReloader::builder(&path).store(&store).with_sighup(false).start()?;
 ///
 /// std::fs::write(&path, "not a key\n")?;
@@ -114,7 +114,7 @@ impl std::error::Error for ReloadError {
 /// use sealed_session::{CookieStore, Keyring, reload::{KeyReloader, Reloaded}};
 /// let (old, new) = (Keyring::generate_entry(Default::default())?, Keyring::generate_entry(Default::default())?);
 /// std::fs::write(&path, format!("{}\n", *old))?;
-/// let store = CookieStore::new("s", Keyring::from_file(&path)?)?;
+/// let store = CookieStore::new("__Host-s", Keyring::from_file(&path)?)?;
 /// let reloader = KeyReloader::builder(&path).store(&store).with_file_watch(false).with_sighup(false).start()?;
 /// std::fs::write(&path, format!("{}\n{}\n", *new, *old))?;
 /// let primary = Keyring::from_config(&new)?.primary_id();
@@ -217,7 +217,7 @@ impl Shared {
 /// # std::fs::write(&path, format!("{}\n", *sealed_session::Keyring::generate_entry(Default::default())?))?;
 /// use std::time::Duration;
 /// use sealed_session::{CookieStore, Keyring, reload::KeyReloader};
-/// let store = CookieStore::new("s", Keyring::from_file(&path)?)?;
+/// let store = CookieStore::new("__Host-s", Keyring::from_file(&path)?)?;
 /// let reloader = KeyReloader::builder(&path)
 ///     .store(&store)
 ///     .with_debounce(Duration::from_millis(20))
@@ -247,8 +247,8 @@ impl KeyReloaderBuilder {
     /// # let path = dir.path().join("keys.conf");
     /// # std::fs::write(&path, format!("{}\n", *sealed_session::Keyring::generate_entry(Default::default())?))?;
     /// # use sealed_session::{CookieStore, Keyring, reload::KeyReloader};
-    /// let auth = CookieStore::new("auth", Keyring::from_file(&path)?)?;
-    /// let prefs = auth.for_name("prefs")?;
+    /// let auth = CookieStore::new("__Host-auth", Keyring::from_file(&path)?)?;
+    /// let prefs = auth.for_name("__Host-prefs")?;
     /// let _reloader = KeyReloader::builder(&path).store(&auth).store(&prefs).with_sighup(false).start()?;
     /// # Ok(()) }
     /// ```
@@ -267,7 +267,7 @@ impl KeyReloaderBuilder {
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("keys.conf");
     /// # std::fs::write(&path, format!("{}\n", *sealed_session::Keyring::generate_entry(Default::default())?))?;
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_file(&path)?)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_file(&path)?)?;
     /// let builder = sealed_session::reload::KeyReloader::builder(&path).store(&store).with_sighup(false);
     /// # drop(builder);
     /// # Ok(()) }
@@ -287,7 +287,7 @@ impl KeyReloaderBuilder {
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("keys.conf");
     /// # std::fs::write(&path, format!("{}\n", *sealed_session::Keyring::generate_entry(Default::default())?))?;
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_file(&path)?)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_file(&path)?)?;
     /// let reloader = sealed_session::reload::KeyReloader::builder(&path)
     ///     .store(&store)
     ///     .with_file_watch(false)
@@ -310,7 +310,7 @@ impl KeyReloaderBuilder {
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("keys.conf");
     /// # std::fs::write(&path, format!("{}\n", *sealed_session::Keyring::generate_entry(Default::default())?))?;
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_file(&path)?)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_file(&path)?)?;
     /// let builder = sealed_session::reload::KeyReloader::builder(&path)
     ///     .store(&store)
     ///     .with_debounce(std::time::Duration::from_millis(200));
@@ -417,7 +417,7 @@ impl KeyReloaderBuilder {
 /// let path = dir.path().join("keys.conf");
 /// let old = Keyring::generate_entry(Default::default())?;
 /// std::fs::write(&path, format!("{}\n", *old))?;
-/// let store = CookieStore::new("s", Keyring::from_file(&path)?)?;
+/// let store = CookieStore::new("__Host-s", Keyring::from_file(&path)?)?;
 /// let _reloader = KeyReloader::builder(&path).store(&store).with_sighup(false).start()?;
 ///
 /// // Promote a new key: written beside the file, then renamed over it.
@@ -461,7 +461,7 @@ impl KeyReloader {
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("keys.conf");
     /// # std::fs::write(&path, format!("{}\n", *sealed_session::Keyring::generate_entry(Default::default())?))?;
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_file(&path)?)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_file(&path)?)?;
     /// let reloader = sealed_session::reload::KeyReloader::builder(&path).store(&store).start()?;
     /// assert_eq!(reloader.path(), path);
     /// # Ok(()) }
@@ -483,7 +483,7 @@ impl KeyReloader {
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("keys.conf");
     /// # std::fs::write(&path, format!("{}\n", *sealed_session::Keyring::generate_entry(Default::default())?))?;
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_file(&path)?)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_file(&path)?)?;
     /// # let reloader = sealed_session::reload::KeyReloader::builder(&path).store(&store).with_sighup(false).start()?;
     /// assert!(reloader.path().ends_with("keys.conf"));
     /// # Ok(()) }
@@ -509,7 +509,7 @@ impl KeyReloader {
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("keys.conf");
     /// # std::fs::write(&path, format!("{}\n", *sealed_session::Keyring::generate_entry(Default::default())?))?;
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_file(&path)?)?;
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_file(&path)?)?;
     /// # let reloader = sealed_session::reload::KeyReloader::builder(&path).store(&store).with_sighup(false).start()?;
     /// use sealed_session::reload::Reloaded;
     /// assert_eq!(reloader.reload_now()?, Reloaded::Unchanged);

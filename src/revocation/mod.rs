@@ -29,7 +29,7 @@
 //! // let list = RevocationList::redis("redis://127.0.0.1/", RevocationOptions::new(max_age)).await?;
 //!
 //! let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
-//! let store = CookieStore::builder("s", keyring)
+//! let store = CookieStore::builder("__Host-s", keyring)
 //!     .with_max_age(max_age)
 //!     // Which user a session belongs to is the application's choice.
 //!     .with_revocation_check(list.check(|s| s.get::<String>("user").ok().flatten()))
@@ -234,7 +234,7 @@ impl RevocationList {
     ///
     /// let list = RevocationList::in_process(RevocationOptions::default());
     /// let keyring = Keyring::from_config(&Keyring::generate_entry(Default::default())?)?;
-    /// let store = CookieStore::builder("s", keyring)
+    /// let store = CookieStore::builder("__Host-s", keyring)
     ///     .with_revocation_check(list.check(|s| s.get::<String>("user_id").ok().flatten()))
     ///     .build()?;
     /// # let _ = store;
@@ -256,7 +256,7 @@ impl RevocationList {
     ///
     /// ```
     /// use sealed_session::revocation::{RevocationList, RevocationOptions};
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     ///
     /// let list = RevocationList::in_process(RevocationOptions::default());
@@ -342,7 +342,7 @@ impl RevocationList {
     ///
     /// ```
     /// use sealed_session::revocation::{RevocationList, RevocationOptions};
-    /// # let store = sealed_session::CookieStore::new("s", sealed_session::Keyring::from_config(
+    /// # let store = sealed_session::CookieStore::new("__Host-s", sealed_session::Keyring::from_config(
     /// #     &sealed_session::Keyring::generate_entry(Default::default())?)?)?;
     ///
     /// let list = RevocationList::in_process(RevocationOptions::default());

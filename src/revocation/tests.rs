@@ -168,7 +168,7 @@ fn expired_entries_are_dropped_from_the_copy() {
 
 fn store(list: &RevocationList) -> CookieStore {
     let config = Keyring::generate_entry(crate::Algorithm::default()).unwrap();
-    CookieStore::builder("s", Keyring::from_config(&config).unwrap())
+    CookieStore::builder("__Host-s", Keyring::from_config(&config).unwrap())
         .with_revocation_check(list.check(|s| s.get::<String>("user").ok().flatten()))
         .build()
         .unwrap()

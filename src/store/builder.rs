@@ -10,7 +10,8 @@ use super::keys::{Keys, LiveKeys};
 use super::names::{chunk_name, chunks_for};
 use super::options::{Options, RevocationCheck, SameSite};
 use super::{
-    CookieStore, Inner, MAX_CHUNKS, MAX_CLOCK_SKEW, MAX_NAME_LEN, MIN_SIZE_LIMIT, StoreError,
+    COOKIE_HEADER_LIMIT, CookieStore, Inner, MAX_CHUNKS, MAX_CLOCK_SKEW, MAX_NAME_LEN,
+    MIN_SIZE_LIMIT, StoreError,
 };
 use crate::keyring::Keyring;
 use crate::observe::Counters;
@@ -251,14 +252,28 @@ impl CookieStoreBuilder {
     /// Each cookie also stays within 4096 bytes, so the budget sets how
     /// many cookies (chunks) a session may span.
     ///
-    /// Larger budgets cost bandwidth on every request and can exceed proxy
-    /// limits: nginx's default `large_client_header_buffers 4 8k` rejects a
-    /// `Cookie` header over 8 KiB with `400 Bad Request`.
+    /// Larger budgets cost bandwidth on every request, and the store's
+    /// cookies travel in one `Cookie` header that every hop must accept:
+    /// a budget whose cookies can make that header longer than
+    /// [`COOKIE_HEADER_LIMIT`](crate::COOKIE_HEADER_LIMIT) (about 8 KiB, which
+    /// allows budgets up to about 8170 bytes) is refused at `build` unless
+    /// [`allow_large_cookie_header`](Self::allow_large_cookie_header) says
+    /// every hop was configured for it. The limits of common parts, by
+    /// default: nginx 8 KiB per header line (`large_client_header_buffers`,
+    /// `400` past it); Apache httpd 8190 bytes per field
+    /// (`LimitRequestFieldSize`, `400`); curl 8190 bytes of cookies, the rest
+    /// dropped without an error; Node.js 16 KiB for all headers
+    /// (`--max-http-header-size`, `431`); Tomcat 8 KiB for all headers
+    /// (`maxHttpHeaderSize`). A client that drops cookies makes the session
+    /// load as invalid (with a `chunks missing` reason in the `tracing`
+    /// events): the user looks logged out. The site's other cookies share
+    /// the same header.
     ///
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
     /// let store = sealed_session::CookieStore::builder("__Host-s", keyring)
     ///     .with_size_limit(16 * 1024)
+    ///     .allow_large_cookie_header() // nginx, the app server and every client allow 32 KiB
     ///     .build()?;
     /// assert_eq!(store.max_chunks(), 5);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -454,6 +469,42 @@ impl CookieStoreBuilder {
         self
     }
 
+    /// Accepts a size budget whose cookies can make a `Cookie` header
+    /// longer than [`COOKIE_HEADER_LIMIT`](crate::COOKIE_HEADER_LIMIT)
+    /// (without this, [`build`](CookieStoreBuilder::build) refuses it with
+    /// [`StoreError::CookieHeaderTooLarge`]).
+    ///
+    /// # Reliability
+    ///
+    /// Opt in only once every hop between the browser and the application
+    /// accepts the longer header: the reverse proxy and load balancer (nginx
+    /// `large_client_header_buffers`, Apache `LimitRequestFieldSize`), the
+    /// application server, and the non-browser clients that keep sessions
+    /// (curl sends at most 8190 bytes of cookies and drops the rest with no
+    /// error). Where one hop refuses, the request fails; where a client drops
+    /// cookies, the session loads as invalid and the user looks logged out
+    /// ([`with_size_limit`](Self::with_size_limit) lists the common limits).
+    ///
+    /// ```
+    /// use sealed_session::{CookieStore, Keyring, StoreError};
+    /// # let keyring = || Keyring::generate(Default::default());
+    /// let refused = CookieStore::builder("__Host-session", keyring()?)
+    ///     .with_size_limit(16 * 1024)
+    ///     .build();
+    /// assert!(matches!(refused, Err(StoreError::CookieHeaderTooLarge { header: 16392, .. })));
+    ///
+    /// let store = CookieStore::builder("__Host-session", keyring()?)
+    ///     .with_size_limit(16 * 1024)
+    ///     .allow_large_cookie_header()
+    ///     .build()?;
+    /// assert_eq!(store.size_limit(), 16 * 1024);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allow_large_cookie_header(mut self) -> Self {
+        self.options.allow_large_cookie_header = true;
+        self
+    }
+
     /// Binds this store's sessions to the session of the store named
     /// `primary` (an auxiliary store: OAuth `state`, a checkout flow, a
     /// wizard). Each session saved by this store carries a hash of the
@@ -565,6 +616,18 @@ impl CookieStoreBuilder {
         if o.size_limit < MIN_SIZE_LIMIT || max_chunks > MAX_CHUNKS {
             return Err(StoreError::InvalidSizeLimit {
                 limit: o.size_limit,
+            });
+        }
+        // The store's cookies alone, joined as a browser sends them: a
+        // request past the common limits fails, or loses cookies silently.
+        let header = o
+            .size_limit
+            .saturating_add(2 * max_chunks.saturating_sub(1));
+        if header > COOKIE_HEADER_LIMIT && !o.allow_large_cookie_header {
+            return Err(StoreError::CookieHeaderTooLarge {
+                size_limit: o.size_limit,
+                header,
+                limit: COOKIE_HEADER_LIMIT,
             });
         }
         if let Some(h) = &o.header

@@ -403,7 +403,7 @@ impl CookieStore {
         // Every index below the count present first (else the attempt
         // fails), then how many of them vary (SECURITY.md, "Attempts").
         if (1..count).any(|index| found.tails.get(index).is_none()) {
-            self.fold(Err(self.reject(Reject::ChunkCount).into()), out);
+            self.fold(Err(self.reject(Reject::MissingChunks).into()), out);
             return;
         }
         let mut varying = false;

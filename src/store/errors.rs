@@ -49,6 +49,20 @@ pub enum StoreError {
         /// The budget given.
         limit: usize,
     },
+    /// The store's own cookies can make a `Cookie` header longer than
+    /// [`COOKIE_HEADER_LIMIT`](crate::COOKIE_HEADER_LIMIT), which common
+    /// proxies, servers and clients refuse or cut short; opt in with
+    /// [`allow_large_cookie_header`](crate::CookieStoreBuilder::allow_large_cookie_header)
+    /// once every hop is configured for it.
+    CookieHeaderTooLarge {
+        /// The size budget given.
+        size_limit: usize,
+        /// The longest `Cookie` header the store's cookies alone can make:
+        /// the budget plus a `"; "` between each two of its cookies.
+        header: usize,
+        /// [`COOKIE_HEADER_LIMIT`](crate::COOKIE_HEADER_LIMIT).
+        limit: usize,
+    },
     /// The header name for header transport is not a valid token, or is a
     /// reserved name ([`CookieStoreBuilder::with_header_transport`](crate::CookieStoreBuilder::with_header_transport) lists them).
     InvalidHeaderName(String),
@@ -119,6 +133,10 @@ impl fmt::Display for StoreError {
                 f,
                 "size limit of {limit} bytes is outside {MIN_SIZE_LIMIT}..={}",
                 MAX_CHUNKS * MAX_COOKIE_LEN
+            ),
+            StoreError::CookieHeaderTooLarge { size_limit, header, limit } => write!(
+                f,
+                "a size limit of {size_limit} bytes lets the store's cookies make a Cookie header of {header} bytes, over the {limit} that nginx, Apache httpd and curl let through by default (a request over it is refused, or its cookies are dropped and the user looks logged out); lower the limit, or raise every hop's header limit and opt in with allow_large_cookie_header()"
             ),
             StoreError::InvalidHeaderName(name) => {
                 write!(

@@ -70,7 +70,7 @@ impl CookieStore {
     /// ```
     /// # let keyring = sealed_session::Keyring::from_config(&sealed_session::Keyring::generate_entry(Default::default())?)?;
     /// let primary = keyring.primary_id();
-    /// let store = sealed_session::CookieStore::new("s", keyring)?;
+    /// let store = sealed_session::CookieStore::new("__Host-s", keyring)?;
     /// assert_eq!(store.keyring().primary_id(), primary);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -105,7 +105,7 @@ impl CookieStore {
     /// use sealed_session::{CookieStore, Keyring};
     /// let old = Keyring::generate_entry(Default::default())?;
     /// let new = Keyring::generate_entry(Default::default())?;
-    /// let store = CookieStore::new("s", Keyring::from_config(&old)?)?;
+    /// let store = CookieStore::new("__Host-s", Keyring::from_config(&old)?)?;
     /// let mut session = store.load(None::<&str>);
     /// session.insert("user", "alice")?;
     /// let cookie = store.save(&mut session)?[0].split(';').next().unwrap().to_owned();

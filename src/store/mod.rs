@@ -83,6 +83,29 @@ pub const DEFAULT_SIZE_LIMIT: usize = 6 * 1024;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub const MIN_SIZE_LIMIT: usize = 256;
+
+/// The longest `Cookie` header value the common defaults on the way let
+/// through whole, in bytes: nginx reads each request header line into an
+/// 8 KiB buffer (`large_client_header_buffers 4 8k`, so `Cookie: `, the
+/// value and CRLF must fit in 8192 bytes; longer is `400 Request Header Or
+/// Cookie Too Large`), Apache httpd's `LimitRequestFieldSize` is 8190, and
+/// curl sends at most 8190 bytes of cookies and silently drops the rest.
+/// A store whose own cookies can make a longer header is refused at
+/// [`build`](CookieStoreBuilder::build) unless it opts in with
+/// [`allow_large_cookie_header`](CookieStoreBuilder::allow_large_cookie_header).
+///
+/// ```
+/// use sealed_session::{COOKIE_HEADER_LIMIT, CookieStore, Keyring, StoreError};
+///
+/// # let keyring = || Keyring::generate(Default::default());
+/// let err = CookieStore::builder("__Host-session", keyring()?)
+///     .with_size_limit(12 * 1024)
+///     .build()
+///     .unwrap_err();
+/// assert!(matches!(err, StoreError::CookieHeaderTooLarge { limit: COOKIE_HEADER_LIMIT, .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const COOKIE_HEADER_LIMIT: usize = 8192 - "Cookie: ".len() - "\r\n".len();
 /// The default max-age: 14 days.
 ///
 /// ```

@@ -53,6 +53,8 @@ pub(super) struct Options {
     pub(super) revocation: Option<RevocationCheck>,
     /// A `Secure` store may use a name without `__Host-` (an explicit opt-out).
     pub(super) allow_non_host_name: bool,
+    /// The budget may make a `Cookie` header past `COOKIE_HEADER_LIMIT`.
+    pub(super) allow_large_cookie_header: bool,
     /// The primary store's cookie name, for a bound store.
     pub(super) bound_to: Option<String>,
 }
@@ -85,6 +87,7 @@ impl Default for Options {
             not_before: None,
             revocation: None,
             allow_non_host_name: false,
+            allow_large_cookie_header: false,
             bound_to: None,
         }
     }

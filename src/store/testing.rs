@@ -237,6 +237,7 @@ mod tests {
         CookieStore::builder("s", keyring)
             .allow_non_host_name()
             .with_size_limit(12 * 1024)
+            .allow_large_cookie_header()
             .build()
             .unwrap()
     }

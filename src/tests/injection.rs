@@ -59,6 +59,7 @@ fn fixture() -> &'static Fixture {
         // 12000 bytes: three cookies at most.
         let store = CookieStore::builder("session", keyring(Algorithm::Xaes256Gcm, 7))
             .with_size_limit(12_000)
+            .allow_large_cookie_header()
             .with_max_age(Duration::from_secs(DAY))
             .build()
             .unwrap();

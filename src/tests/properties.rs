@@ -23,6 +23,7 @@ fn store(name: &str, alg: Algorithm, budget: usize) -> CookieStore {
     CookieStore::builder(name, keyring(alg, 7))
         .allow_non_host_name()
         .with_size_limit(budget)
+        .allow_large_cookie_header()
         .build()
         .unwrap()
 }

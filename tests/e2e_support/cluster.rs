@@ -54,6 +54,7 @@ impl Cluster {
             ports: INSTANCES.iter().map(|_| free_port()).collect(),
             instances: INSTANCES.iter().map(|_| None).collect(),
             keys_file: Some(keys_file.to_owned()),
+            redis_urls: INSTANCES.iter().map(|_| None).collect(),
         };
         for i in 0..INSTANCES.len() {
             cluster.restart(i, "");

@@ -32,6 +32,7 @@ pub(crate) fn inspect(
     let mut builder = CookieStore::builder(name, keyring)
         .allow_non_host_name()
         .with_size_limit(opening.size_limit)
+        .allow_large_cookie_header()
         .with_clock_skew(opening.clock_skew);
     if let Some(idle) = opening.idle_timeout {
         // The store refuses an idle timeout above its max-age; max-age

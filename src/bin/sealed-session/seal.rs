@@ -42,6 +42,7 @@ pub(crate) fn seal(
     let store = CookieStore::builder(sealing.name.as_str(), keyring)
         .allow_non_host_name()
         .with_size_limit(sealing.size_limit)
+        .allow_large_cookie_header()
         .build()
         .map_err(|e| usage(format!("the store options: {e}")))?;
     let text = match description.as_deref() {

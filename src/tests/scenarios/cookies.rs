@@ -13,6 +13,7 @@ fn attributes_are_on_every_cookie_and_on_deletions() {
         .with_same_site(SameSite::None)
         .with_partitioned(true)
         .with_size_limit(16 * 1024)
+        .allow_large_cookie_header()
         .build()
         .unwrap();
     let expected = [
@@ -121,6 +122,7 @@ fn a_too_large_save_emits_nothing_and_keeps_the_old_session() {
     // `needed` is exact: a store with room enough writes exactly that many bytes.
     let roomy = builder("session")
         .with_size_limit(64 * 1024)
+        .allow_large_cookie_header()
         .build()
         .unwrap();
     let mut copy = snapshot;
@@ -154,6 +156,7 @@ fn a_too_large_new_session_emits_nothing() {
 fn shrinking_from_three_chunks_to_one_deletes_the_others() {
     let store = builder("session")
         .with_size_limit(16 * 1024)
+        .allow_large_cookie_header()
         .build()
         .unwrap();
     assert_eq!(store.max_chunks(), 5);
@@ -193,6 +196,7 @@ fn a_save_deletes_chunk_indices_the_request_did_not_carry() {
     // browser although this request carried a one-chunk session.
     let store = builder("session")
         .with_size_limit(16 * 1024)
+        .allow_large_cookie_header()
         .build()
         .unwrap();
     let mut jar = Jar::new();
@@ -228,6 +232,7 @@ fn two_chunk_jar(store: &CookieStore) -> (Jar, Session) {
 fn cookie_headers_across_fields_with_whitespace_and_unrelated_cookies() {
     let store = builder("session")
         .with_size_limit(16 * 1024)
+        .allow_large_cookie_header()
         .build()
         .unwrap();
     let (jar, saved) = two_chunk_jar(&store);
@@ -263,6 +268,7 @@ fn cookie_headers_across_fields_with_whitespace_and_unrelated_cookies() {
 fn names_that_merely_start_with_the_session_name_are_ignored() {
     let store = builder("session")
         .with_size_limit(16 * 1024)
+        .allow_large_cookie_header()
         .build()
         .unwrap();
     let (jar, saved) = two_chunk_jar(&store);

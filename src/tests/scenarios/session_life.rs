@@ -70,6 +70,7 @@ fn a_flash_of_the_wrong_type_is_still_consumed() {
 fn clear_then_save_logs_out() {
     let store = builder("session")
         .with_size_limit(16 * 1024)
+        .allow_large_cookie_header()
         .build()
         .unwrap();
     let mut jar = Jar::new();

@@ -14,7 +14,7 @@ pub(super) fn rule_of(reject: Reject) -> &'static str {
         Reject::Version => "version",
         Reject::Algorithm => "algorithm",
         Reject::UnknownKey => "unknown-key",
-        Reject::ChunkCount => "chunk-count",
+        Reject::ChunkCount | Reject::MissingChunks => "chunk-count",
         Reject::Tag => "tag",
         Reject::Payload => "payload",
         Reject::FromFuture => "issued-in-future",

@@ -103,6 +103,7 @@ pub(super) fn store_for(keys: &str, name: &str, size_limit: usize, skew: u64) ->
     CookieStore::builder(name, Keyring::from_config(keys).unwrap())
         .allow_non_host_name()
         .with_size_limit(size_limit)
+        .allow_large_cookie_header()
         .with_clock_skew(Duration::from_secs(skew))
         .build()
         .unwrap()

@@ -100,6 +100,7 @@ pub(super) fn verify_reader(text: &str) {
         // rules are the same for any name.
         .allow_non_host_name()
         .with_size_limit(v.size_limit)
+        .allow_large_cookie_header()
         .with_clock_skew(Duration::from_secs(v.clock_skew));
         if let Some(idle) = v.idle_timeout {
             builder = builder

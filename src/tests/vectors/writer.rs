@@ -195,6 +195,7 @@ pub(super) fn build_store(c: &StoreConfig) -> CookieStore {
     // are the same for any name.
     .allow_non_host_name()
     .with_size_limit(c.size_limit)
+    .allow_large_cookie_header()
     .with_clock_skew(Duration::from_secs(c.clock_skew))
     .with_max_age(Duration::from_secs(c.max_age))
     .with_rolling(c.rolling)
