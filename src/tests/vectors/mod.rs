@@ -86,7 +86,7 @@ mod inputs;
 mod misreading;
 mod model;
 mod model_payload;
-mod model_reader;
+pub(crate) mod model_reader;
 mod model_writer;
 mod mutation;
 mod negative;
@@ -94,10 +94,9 @@ mod payload_rules;
 mod positive;
 mod reader;
 mod reader_cases;
-mod reader_more_cases;
 mod reader_conflicts;
+mod reader_more_cases;
 mod reference;
-pub(crate) mod reference_reader;
 mod writer;
 mod writer_boundaries;
 mod writer_cases;
@@ -112,8 +111,8 @@ use negative::*;
 use positive::*;
 use reader::*;
 use reader_cases::*;
-use reader_more_cases::*;
 use reader_conflicts::*;
+use reader_more_cases::*;
 
 fn render(description: &str, vectors: Vec<Vector>) -> String {
     let file = VectorFile {
