@@ -435,8 +435,9 @@ pub(super) fn read_cookies(c: &ReadConfig, headers: &[String], s: Switch) -> Loa
     }
     let firsts = firsts(&found, s);
     let tails = tails(&found, s);
+    let unread_drop = s.on(M::UnreadDropAmbiguous) && tails.values().any(|v| v.dropped);
     let mut fold = Fold {
-        incomplete: firsts.dropped,
+        incomplete: firsts.dropped || unread_drop,
         ..Fold::default()
     };
     // Characters of candidate text left to open (the work bound).

@@ -18,7 +18,7 @@ use super::*;
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const READER_FILE: (&str, &str) = (
     "reader.json",
-    "7d37e5cb3088e92da0aba8b1d4cf2f45291cc998b06023660d76d45544c0abc4",
+    "67189e423f6b747b354e7afcca3d7c61ad045b6721cdfece8c79b66a8377bd3c",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

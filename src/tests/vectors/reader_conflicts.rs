@@ -172,6 +172,17 @@ pub(super) fn ambiguity_cases(key: &str, alice: &Sealed, mallory: &Sealed) -> Ve
         .outcome(Outcome::Conflict),
     );
 
+    cases.push(
+        Case::new(
+            "tail-dropped-unread-opens",
+            "duplicates",
+            "The user's one-chunk session and three junk `session.1` values: the third is dropped, but the user's attempt counts one chunk and reads no index 1, so nothing it needs was dropped and it opens.",
+        )
+        .misreading("any dropped value making the request ambiguous: three junk `session.1` cookies log the user out")
+        .header(format!("{}; {NAME}.1=a; {NAME}.1=b; {NAME}.1=c", c(alice)))
+        .opens(alice),
+    );
+
     // ---- the work bound: 2 × 6144 = 12288 characters of candidates -------
     // A junk chunk 0 of `len` characters whose header counts one chunk.
     let junk = |len: usize| format!("{NAME}={}{}", &alice.text[..12], "A".repeat(len - 12));
