@@ -1,8 +1,11 @@
-//! A reference reader written from SECURITY.md "Opening" and "Header
+//! The reference reader, written from SECURITY.md "Opening" and "Header
 //! transport" alone (the store's reader is not used): which of a request's
-//! cookies are the store's, which candidates are opened and what the load
-//! reports. It opens with the reference sealer's keys and AEADs
-//! (`reference`) and decodes the payload with the full decoder.
+//! cookies are the store's, which values are kept and dropped, the attempts
+//! and their candidates, the work bound, each candidate's opening and what
+//! the load reports. It opens with the reference sealer's keys and AEADs
+//! (`reference`) and decodes the payload with the full decoder. It is the
+//! only one: the reader vectors, the writer model and the property tests of
+//! the store under cookie injection all read with it.
 //!
 //! With a [`Switch`] on, it reads one rule the wrong way (`misreading`); the
 //! mutation test requires that every such reader fails some vector.
