@@ -206,6 +206,7 @@ mod tests {
             .unwrap()
         };
         let flow = CookieStore::builder("flow", keyring())
+            .allow_non_host_name()
             .with_bound_to("auth")
             .build()
             .unwrap();
