@@ -38,7 +38,8 @@ pub(super) enum Read {
 }
 
 /// The outcome, and whether the request carried any of the store's
-/// cookies (or a non-blank header value): the writer's "had cookies".
+/// cookies (or a non-blank header value): the writer's "had cookies", which
+/// a conflict does not count (its cookies are not deleted).
 pub(super) struct Loaded {
     pub(super) read: Read,
     pub(super) carried: bool,
