@@ -117,6 +117,10 @@ enum Added {
     Copy { chunk: usize },
     /// A cookie with an empty name whose value is `session=junkN`.
     EmptyName { n: u8 },
+    /// Junk of `len` characters under chunk name `index` whose first 12
+    /// are a genuine one-chunk header: lengths around the longest text
+    /// (12288 here) and the work bound (2 × 12000) reach both limits.
+    Long { index: usize, len: usize },
 }
 
 fn added() -> impl Strategy<Value = Added> {
@@ -129,6 +133,7 @@ fn added() -> impl Strategy<Value = Added> {
         3 => (0..4usize, 0..4usize).prop_map(|(index, kind)| Added::Junk { index, kind }),
         2 => (0..3usize).prop_map(|chunk| Added::Copy { chunk }),
         1 => any::<u8>().prop_map(|n| Added::EmptyName { n }),
+        2 => (0..3usize, 13..13_000usize).prop_map(|(index, len)| Added::Long { index, len }),
     ]
 }
 
@@ -173,6 +178,11 @@ fn pairs(user: &Sealed, additions: &[Added]) -> Vec<String> {
                 format!("{n}={v}")
             }
             Added::EmptyName { n } => format!("session=junk{n}"),
+            Added::Long { index, len } => {
+                let genuine = &f.attackers[0].cookies[0].1;
+                let pad = "A".repeat(len - 12);
+                format!("{}={}{pad}", chunk_name(*index), &genuine[..12])
+            }
         };
         out.push(pair);
     }
