@@ -52,7 +52,10 @@ mod tests {
     fn the_token_verifies_for_the_prepared_session_only() {
         let keyring =
             Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
-        let store = CookieStore::new("__Host-s", keyring).unwrap();
+        let store = CookieStore::builder("s", keyring)
+            .allow_non_host_name()
+            .build()
+            .unwrap();
         let (cookie, token) = store
             .csrf_cookie_header_for(|s| {
                 s.begin_login(&[]);

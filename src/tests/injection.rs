@@ -11,9 +11,12 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-use super::jar::{T0, keyring};
-use super::vectors::reference_reader::{Read, reference_read};
-use crate::{Algorithm, CookieStore, LoadError, Session};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::jar::{T0, key_bytes, keyring};
+use super::vectors::model_reader::{Verdict as Read, model_read};
+use crate::{Algorithm, CookieStore, Keyring, LoadError, Session};
 
 const DAY: u64 = 86_400;
 
@@ -53,11 +56,24 @@ fn seal(store: &CookieStore, at: u64, who: &str, filler: usize) -> Sealed {
     }
 }
 
+/// The fixture's keyring, as configuration text (the reference model reads
+/// it, never the store's keyring).
+fn keys() -> String {
+    let b64 = |salt| URL_SAFE_NO_PAD.encode(key_bytes(7, salt));
+    format!("xaes-256-gcm:{}:{}", b64(b'h'), b64(b'b'))
+}
+
+/// The reference model's reading of `headers` for the fixture's store.
+fn reference_read<S: AsRef<str>>(store: &CookieStore, headers: &[S], now: u64) -> Read {
+    model_read(&keys(), store.name(), store.size_limit(), headers, now)
+}
+
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         // 12000 bytes: three cookies at most.
-        let store = CookieStore::builder("session", keyring(Algorithm::Xaes256Gcm, 7))
+        let store = CookieStore::builder("session", Keyring::from_config(&keys()).unwrap())
+            .allow_non_host_name()
             .with_size_limit(12_000)
             .allow_large_cookie_header()
             .with_max_age(Duration::from_secs(DAY))
@@ -102,6 +118,10 @@ enum Added {
     Copy { chunk: usize },
     /// A cookie with an empty name whose value is `session=junkN`.
     EmptyName { n: u8 },
+    /// Junk of `len` characters under chunk name `index` whose first 12
+    /// are a genuine one-chunk header: lengths around the longest text
+    /// (12288 here) and the work bound (2 × 12000) reach both limits.
+    Long { index: usize, len: usize },
 }
 
 fn added() -> impl Strategy<Value = Added> {
@@ -114,6 +134,7 @@ fn added() -> impl Strategy<Value = Added> {
         3 => (0..4usize, 0..4usize).prop_map(|(index, kind)| Added::Junk { index, kind }),
         2 => (0..3usize).prop_map(|chunk| Added::Copy { chunk }),
         1 => any::<u8>().prop_map(|n| Added::EmptyName { n }),
+        2 => (0..3usize, 13..13_000usize).prop_map(|(index, len)| Added::Long { index, len }),
     ]
 }
 
@@ -158,6 +179,11 @@ fn pairs(user: &Sealed, additions: &[Added]) -> Vec<String> {
                 format!("{n}={v}")
             }
             Added::EmptyName { n } => format!("session=junk{n}"),
+            Added::Long { index, len } => {
+                let genuine = &f.attackers[0].cookies[0].1;
+                let pad = "A".repeat(len - 12);
+                format!("{}={}{pad}", chunk_name(*index), &genuine[..12])
+            }
         };
         out.push(pair);
     }
@@ -268,8 +294,12 @@ fn the_reviews_arrangements_are_conflicts() {
 #[test]
 fn bound_sessions_open_only_beside_their_primary_session() {
     let ring = || keyring(Algorithm::Xaes256Gcm, 9);
-    let auth = CookieStore::new("auth", ring()).unwrap();
+    let auth = CookieStore::builder("auth", ring())
+        .allow_non_host_name()
+        .build()
+        .unwrap();
     let flow = CookieStore::builder("flow", ring())
+        .allow_non_host_name()
         .with_bound_to("auth")
         .build()
         .unwrap();
@@ -309,6 +339,7 @@ fn bound_sessions_open_only_beside_their_primary_session() {
     assert!(flow.save(&mut emptied).unwrap()[0].contains("Max-Age=0"));
 
     let itself = CookieStore::builder("flow", ring())
+        .allow_non_host_name()
         .with_bound_to("flow")
         .build();
     assert!(matches!(
@@ -316,6 +347,7 @@ fn bound_sessions_open_only_beside_their_primary_session() {
         Err(crate::StoreError::InvalidBinding { .. })
     ));
     let chunk = CookieStore::builder("flow", ring())
+        .allow_non_host_name()
         .with_bound_to("flow.1")
         .build();
     assert!(matches!(
@@ -339,12 +371,19 @@ fn bound_fixture() -> &'static BoundFixture {
     static FIXTURE: OnceLock<BoundFixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let ring = || keyring(Algorithm::Xaes256Gcm, 11);
-        let auth = CookieStore::new("auth", ring()).unwrap();
+        let auth = CookieStore::builder("auth", ring())
+            .allow_non_host_name()
+            .build()
+            .unwrap();
         let flow = CookieStore::builder("flow", ring())
+            .allow_non_host_name()
             .with_bound_to("auth")
             .build()
             .unwrap();
-        let plain = CookieStore::new("flow", ring()).unwrap();
+        let plain = CookieStore::builder("flow", ring())
+            .allow_non_host_name()
+            .build()
+            .unwrap();
         let value = |lines: Vec<String>| {
             let pair = lines[0].split(';').next().unwrap().to_owned();
             pair.split_once('=').unwrap().1.to_owned()

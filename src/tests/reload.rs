@@ -62,7 +62,10 @@ fn header_of(lines: &[String]) -> (u8, KeyId, usize) {
 fn boundary_note(entries: &[String; 3]) -> usize {
     let stores: Vec<CookieStore> = (0..3)
         .map(|i| {
-            CookieStore::new("__Host-sid", ring(entries, [i, (i + 1) % 3, (i + 2) % 3])).unwrap()
+            CookieStore::builder("sid", ring(entries, [i, (i + 1) % 3, (i + 2) % 3]))
+                .allow_non_host_name()
+                .build()
+                .unwrap()
         })
         .collect();
     (2500..3200)
@@ -95,7 +98,10 @@ fn requests_never_see_a_mix_of_two_keyrings_while_reloads_run() {
             .map(|(_, alg)| alg.wire_id())
             .expect("a key of the keyrings")
     };
-    let store = CookieStore::new("__Host-sid", Arc::clone(&rings[0])).unwrap();
+    let store = CookieStore::builder("sid", Arc::clone(&rings[0]))
+        .allow_non_host_name()
+        .build()
+        .unwrap();
     let note = "n".repeat(boundary_note(&entries));
     let done = AtomicBool::new(false);
     let swaps = AtomicU64::new(0);
@@ -155,7 +161,10 @@ fn requests_never_see_a_mix_of_two_keyrings_while_reloads_run() {
 #[test]
 fn a_session_opened_just_before_a_promotion_is_resealed_by_its_save() {
     let entries = entries();
-    let store = CookieStore::new("__Host-sid", ring(&entries, [0, 1, 2])).unwrap();
+    let store = CookieStore::builder("sid", ring(&entries, [0, 1, 2]))
+        .allow_non_host_name()
+        .build()
+        .unwrap();
     let mut session = store.load(None::<&str>);
     session.insert("user", "alice").unwrap();
     let header = cookie(&store.save(&mut session).unwrap());
@@ -182,7 +191,10 @@ fn a_session_opened_just_before_a_promotion_is_resealed_by_its_save() {
 #[test]
 fn retiring_by_replacement_stops_the_old_key_and_keeps_the_new() {
     let entries = entries();
-    let store = CookieStore::new("__Host-sid", ring(&entries, [0, 1, 2])).unwrap();
+    let store = CookieStore::builder("sid", ring(&entries, [0, 1, 2]))
+        .allow_non_host_name()
+        .build()
+        .unwrap();
     let mut session = store.load(None::<&str>);
     session.insert("user", "alice").unwrap();
     let old_cookie = cookie(&store.save(&mut session).unwrap());
@@ -208,7 +220,10 @@ fn retiring_by_replacement_stops_the_old_key_and_keeps_the_new() {
 #[test]
 fn clones_and_named_stores_follow_their_own_replacements() {
     let entries = entries();
-    let store = CookieStore::new("__Host-sid", ring(&entries, [0, 1, 2])).unwrap();
+    let store = CookieStore::builder("sid", ring(&entries, [0, 1, 2]))
+        .allow_non_host_name()
+        .build()
+        .unwrap();
     let clone = store.clone();
     let other = store.for_name("other").unwrap();
     store.replace_keyring(ring(&entries, [1, 0, 2])).unwrap();
@@ -232,7 +247,10 @@ mod file {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys.conf");
         std::fs::write(&path, format!("{}\n", entries[0])).unwrap();
-        let store = CookieStore::new("__Host-sid", Keyring::from_file(&path).unwrap()).unwrap();
+        let store = CookieStore::builder("sid", Keyring::from_file(&path).unwrap())
+            .allow_non_host_name()
+            .build()
+            .unwrap();
         // Driven by `reload_now` alone: the counts below are exact.
         let reloader = KeyReloader::builder(&path)
             .store(&store)

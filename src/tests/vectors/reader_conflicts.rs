@@ -143,6 +143,109 @@ pub(super) fn ambiguity_cases(key: &str, alice: &Sealed, mallory: &Sealed) -> Ve
         .outcome(Outcome::Conflict),
     );
 
+    // Nine copies of one value: one value, one attempt.
+    cases.push(
+        Case::new(
+            "nine-copies-of-chunk-0-open",
+            "duplicates",
+            "The user's `session` nine times (one cookie sent for several paths): identical copies are one value, so nothing is dropped and it opens.",
+        )
+        .misreading("keeping copies of chunk 0 as separate values: the ninth copy is dropped and the session refused as a conflict")
+        .header(vec![c(alice); 9].join("; "))
+        .opens(alice),
+    );
+
+    // The user's chunk 1 is the third distinct value of index 1.
+    cases.push(
+        Case::new(
+            "tail-third-value-is-users-conflict",
+            "duplicates",
+            "Two junk `session.1` values first, then the user's two-chunk session and the attacker's one-chunk session: the user's `session.1` is the third distinct value of index 1 and is dropped, so the user's attempt is untried and the attacker's session that opens is refused as a conflict.",
+        )
+        .misreading("dropping a third value of an index silently and trying the first two: the user's session is never tried and the attacker's opens alone")
+        .header(format!(
+            "{NAME}.1=junkA; {NAME}.1=junkB; {}; {}; {}",
+            user[0],
+            user[1],
+            c(mallory)
+        ))
+        .outcome(Outcome::Conflict),
+    );
+
+    cases.push(
+        Case::new(
+            "tail-dropped-unread-opens",
+            "duplicates",
+            "The user's one-chunk session and three junk `session.1` values: the third is dropped, but the user's attempt counts one chunk and reads no index 1, so nothing it needs was dropped and it opens.",
+        )
+        .misreading("any dropped value making the request ambiguous: three junk `session.1` cookies log the user out")
+        .header(format!("{}; {NAME}.1=a; {NAME}.1=b; {NAME}.1=c", c(alice)))
+        .opens(alice),
+    );
+
+    // ---- the work bound: 2 × 6144 = 12288 characters of candidates -------
+    // A junk chunk 0 of `len` characters whose header counts one chunk.
+    let junk = |len: usize| format!("{NAME}={}{}", &alice.text[..12], "A".repeat(len - 12));
+    let bound = 2 * DEFAULT_SIZE_LIMIT;
+    let long_two = pieces(NAME, &long.text, &[head]);
+    cases.push(
+        Case::new(
+            "work-bound-exactly-reached-opens",
+            "work-bound",
+            "A junk `session` whose header counts one chunk, then the user's two-chunk session, whose candidates add up to exactly 2 × 6144 characters, then `session=x` (fewer than 12 characters: its attempt fails before any candidate): the total reaches the bound without passing it, the attempt that fails costs nothing, and the session opens.",
+        )
+        .misreading("untried when the total reaches 2 × BUDGET (>= instead of >), or every attempt after the budget is used up untried: the session is refused")
+        .header(format!("{}; {}; {NAME}=x", junk(bound - len), long_two.join("; ")))
+        .opens(&long),
+    );
+    cases.push(
+        Case::new(
+            "work-bound-over-long-not-counted",
+            "work-bound",
+            "A junk `session` of 12289 characters (longer than MAXC × 4096 = 8192: it fails before any decoding), then the user's session: only candidates within the length limit count, so the user's is opened.",
+        )
+        .misreading("counting over-long candidates too: the junk value alone passes the bound and the user's session is untried")
+        .header(format!("{}; {}", junk(bound + 1), c(alice)))
+        .opens(alice),
+    );
+    let bad = |len: usize| format!("{NAME}=!{}", "A".repeat(len - 1));
+    cases.push(
+        Case::new(
+            "work-bound-failed-attempts-not-counted",
+            "work-bound",
+            "Two junk `session` values of 7000 characters starting with `!` (no chunk count: the attempts fail at their step 1, before any candidate), then the user's session: only candidates count, so it opens.",
+        )
+        .misreading("counting chunk 0 of attempts that fail before any candidate: the bound is used up and the user's session is untried")
+        .header(format!("{}; {}; {}", bad(7000), bad(7001), c(alice)))
+        .opens(alice),
+    );
+    cases.push(
+        Case::new(
+            "work-bound-second-candidate-counted",
+            "work-bound",
+            "A junk `session` of 6000 characters (one chunk), then the user's two-chunk session with a junk `session.1` of 7000 characters: the user's candidate opens, but the second candidate (its chunk 0 with the junk chunk 1) would pass 2 × 6144 and is untried: a conflict.",
+        )
+        .misreading("counting only an attempt's first candidate: the second is opened for free, fails, and the session is used")
+        .header(format!(
+            "{}; {}; {}; {NAME}.1={}",
+            junk(6000),
+            user[0],
+            user[1],
+            "B".repeat(7000)
+        ))
+        .outcome(Outcome::Conflict),
+    );
+    cases.push(
+        Case::new(
+            "work-bound-stops-every-later-attempt",
+            "work-bound",
+            "Junk `session` values of 7000 and 6000 characters (one chunk each), then the user's authentic but expired session: the second junk value would pass 2 × 6144, so it and every later attempt are untried; nothing authenticated, so the outcome is Invalid, not Expired.",
+        )
+        .misreading("skipping only the candidate past the bound and opening later ones that fit: the expired session is reached and the outcome is Expired")
+        .header(format!("{}; {}; {}", junk(7000), junk(6000), c(&expired)))
+        .outcome(Outcome::Invalid),
+    );
+
     // Two versions of the user's own session (one id) at two paths.
     let older = seal("alice, older version", key, NAME, 1, 40, |p| {
         p.id = alice.id;

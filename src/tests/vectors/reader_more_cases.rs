@@ -1,7 +1,8 @@
 //! Reader vectors for rules no earlier vector reached: white space other
 //! than SP/HTAB around Cookie pairs and the session header's value, a bare
 //! name, indices at or above MAXC, and the header's N against the chunks
-//! read (only the header transport reaches step 6). Each fails a misreading
+//! read (only the header transport reaches step 6); an idle deadline
+//! beyond the store's current idle timeout. Each fails a misreading
 //! of `test-vectors/v1/misreadings.json` that every other vector lets pass.
 
 use super::reader_cases::{Case, pieces, seal};
@@ -100,6 +101,20 @@ pub(super) fn grammar_and_count_vectors(k: &Keys) -> Vec<ReaderVector> {
     .outcome(Outcome::Invalid)
     .vector(key);
     v.header_value = Some(format!("{}\u{c}", alice.text));
+    out.push(v);
+    let longer = seal("idle deadline beyond the timeout", key, NAME, 1, 40, |p| {
+        p.idle_deadline = Some(NOW + 600 + SKEW + 1);
+    });
+    let mut v = Case::new(
+        "idle-deadline-beyond-timeout-expired",
+        "idle-deadline",
+        "A payload whose idle deadline is 600 + skew + 1 s after `now`, read by a store whose idle timeout is 600 s: every write seals `now + idle`, so it was sealed under a longer timeout, and shortening the timeout bounds it: Expired.",
+    )
+    .misreading("using the sealed idle deadline as it is (the session opens until its old deadline)")
+    .header(cookie(&longer.text))
+    .outcome(Outcome::Expired)
+    .vector(key);
+    v.idle_timeout = Some(600);
     out.push(v);
     let mut v = Case::new(
         "header-blank-absent",
