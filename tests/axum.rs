@@ -21,7 +21,7 @@ use sealed_session::axum::{Session, SessionLayer, Sessions};
 use sealed_session::{CookieStore, Keyring, LoadError, SaveError};
 
 mod integration_client;
-use integration_client::{Client, get_with_cookies, set_cookies};
+use integration_client::{Client, get_with_cookies, get_with_raw_cookies, set_cookies};
 
 type HandlerResult = Result<String, (StatusCode, String)>;
 
@@ -358,6 +358,41 @@ async fn several_cookie_headers_are_all_read() {
     let url = format!("http://{addr}/read");
     let (_, _, body) = get_with_cookies(&url, &["theme=dark", &cookie]).await;
     assert_eq!(body, "Some(1) new=false error=None");
+}
+
+/// Header values are the request's bytes, shared rather than copied; bytes
+/// outside ASCII (obs-text, which HTTP allows) leave every ASCII pair as
+/// it is: other cookies carrying them do not hide the session, and a
+/// session cookie carrying them does not open.
+#[tokio::test]
+async fn bytes_outside_ascii_in_cookie_headers() {
+    let addr = serve(app(store("session"))).await;
+    let client = Client::new(addr);
+    client.get("/count").await;
+    let cookie = client.cookie_header();
+    let url = format!("http://{addr}/read");
+    let opened = "Some(1) new=false error=None";
+    let invalid = "None new=true error=Some(Invalid)";
+    let with = |before: &[u8], after: &[u8]| [before, cookie.as_bytes(), after].concat();
+    let cases: [(Vec<Vec<u8>>, &str); 6] = [
+        (vec![with(b"junk=\xff\xfe; ", b"; x\xc0y=1")], opened),
+        (vec![b"a=\xe9t\xe9".to_vec(), with(b"", b"")], opened),
+        (vec![with(b"\xc3\xa9=\xf0\x9f\x8d\xaa; ", b"")], opened),
+        // The session's own value with a byte outside ASCII appended.
+        (vec![with(b"", b"\xff")], invalid),
+        (vec![with(b"", b"\xc3\xa9")], invalid),
+        // Its name with one: not this store's cookie at all.
+        (
+            vec![[b"\xff".as_slice(), cookie.as_bytes()].concat()],
+            "None new=true error=None",
+        ),
+    ];
+    for (headers, expected) in cases {
+        let headers: Vec<&[u8]> = headers.iter().map(Vec::as_slice).collect();
+        let (status, body) = get_with_raw_cookies(&url, &headers).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, expected, "{headers:?}");
+    }
 }
 
 #[tokio::test]

@@ -68,7 +68,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderMap, HeaderName, HeaderValue, VARY};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
-use super::{Emit, MISSING};
+use super::{CookieHeaders, Emit, MISSING, Raw};
 pub use super::{Session, Sessions};
 use crate::{CookieStore, SaveError, ValueError};
 
@@ -208,19 +208,16 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let headers = req.headers();
-        let cookies: Arc<[String]> = headers
+        // Kept, not copied: a header value shares the request's bytes.
+        let cookies: CookieHeaders = headers
             .get_all(COOKIE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| Raw::Actix(v.clone()))
             .collect();
         let outer = req.extensions().get::<Sessions>().cloned();
         let (sessions, own) = super::begin(
             &self.stores,
-            cookies,
-            |name| {
-                headers
-                    .get(name)
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            },
+            &cookies,
+            |name| headers.get(name).map(|v| Raw::Actix(v.clone())),
             outer.as_ref(),
         );
         req.extensions_mut().insert(sessions);

@@ -87,7 +87,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{Emit, MISSING};
+use super::{CookieHeaders, Emit, MISSING, Raw};
 pub use super::{Session, Sessions};
 use crate::{CookieStore, SaveError, ValueError};
 
@@ -209,19 +209,16 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let headers = req.headers();
-        let cookies: Arc<[String]> = headers
+        // Kept, not copied: a header value shares the request's bytes.
+        let cookies: CookieHeaders = headers
             .get_all(COOKIE)
             .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| Raw::Http(v.clone()))
             .collect();
         let (sessions, own) = super::begin(
             &self.stores,
-            cookies,
-            |name| {
-                headers
-                    .get(name)
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            },
+            &cookies,
+            |name| headers.get(name).map(|v| Raw::Http(v.clone())),
             req.extensions().get::<Sessions>(),
         );
         req.extensions_mut().insert(sessions);

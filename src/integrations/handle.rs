@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::{CookieHeaders, Raw};
 use crate::store::{CookieStore, HeaderUpdate, SaveError};
 use crate::{KeyId, LoadError, SessionId, ValueError};
 
@@ -16,10 +17,10 @@ use crate::{KeyId, LoadError, SessionId, ValueError};
 /// costs no cryptography).
 struct Source {
     /// Every `Cookie` header value of the request (HTTP/2 may send several).
-    cookies: Arc<[String]>,
+    cookies: CookieHeaders,
     /// The header-transport value, when the store has header transport and
     /// the request carried that header (possibly empty: "I use the header").
-    header: Option<String>,
+    header: Option<Raw>,
 }
 
 struct State {
@@ -97,7 +98,7 @@ impl fmt::Debug for Session {
 }
 
 impl Session {
-    pub(super) fn new(store: CookieStore, cookies: Arc<[String]>, header: Option<String>) -> Self {
+    pub(super) fn new(store: CookieStore, cookies: CookieHeaders, header: Option<Raw>) -> Self {
         Session {
             shared: Arc::new(Shared {
                 store,
@@ -674,8 +675,8 @@ impl Session {
 
 fn load(shared: &Shared, source: &Source) -> crate::Session {
     match &source.header {
-        Some(value) => shared.store.load_header(Some(value)),
-        None => shared.store.load(source.cookies.iter()),
+        Some(value) => shared.store.load_header(Some(&value.text())),
+        None => shared.store.load(source.cookies.iter().map(Raw::text)),
     }
 }
 

@@ -30,6 +30,7 @@ pub mod csrf_actix;
 pub mod csrf_axum;
 mod handle;
 mod login;
+mod request;
 mod response;
 #[cfg(feature = "rocket")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
@@ -37,6 +38,7 @@ pub mod rocket;
 
 pub(crate) use handle::Emit;
 pub use handle::{Session, Sessions};
+pub(crate) use request::{CookieHeaders, Raw};
 pub(crate) use response::response_headers;
 
 /// The body of the rejection when a handler asks for a session but no
@@ -71,8 +73,8 @@ pub(crate) fn add_store(
 /// it to save); the handles this layer must finish come back second.
 pub(crate) fn begin(
     stores: &[CookieStore],
-    cookies: Arc<[String]>,
-    header: impl Fn(&str) -> Option<String>,
+    cookies: &CookieHeaders,
+    header: impl Fn(&str) -> Option<Raw>,
     outer: Option<&Sessions>,
 ) -> (Sessions, Vec<Session>) {
     let mut all: Vec<Session> = outer.map(|o| o.all.to_vec()).unwrap_or_default();
@@ -82,7 +84,7 @@ pub(crate) fn begin(
             continue;
         }
         let transport = store.header_name().and_then(&header);
-        let session = Session::new(store.clone(), Arc::clone(&cookies), transport);
+        let session = Session::new(store.clone(), cookies.clone(), transport);
         all.push(session.clone());
         own.push(session);
     }
@@ -163,6 +165,10 @@ mod tests {
         assert!(!varies_on([], "cookie"));
     }
 
+    fn none() -> CookieHeaders {
+        CookieHeaders::default()
+    }
+
     fn store(name: &str) -> CookieStore {
         let keyring = crate::Keyring::from_config(
             &crate::Keyring::generate_entry(crate::Algorithm::default()).unwrap(),
@@ -177,9 +183,9 @@ mod tests {
     #[test]
     fn unused_sessions_emit_nothing_and_outer_sessions_are_reused() {
         let stores = [store("a"), store("b")];
-        let (outer, own) = begin(&stores[..1], Arc::from(vec![]), |_| None, None);
+        let (outer, own) = begin(&stores[..1], &none(), |_| None, None);
         assert_eq!(own.len(), 1);
-        let (all, own) = begin(&stores, Arc::from(vec![]), |_| None, Some(&outer));
+        let (all, own) = begin(&stores, &none(), |_| None, Some(&outer));
         assert_eq!(all.names().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(own.len(), 1);
         assert_eq!(own[0].name(), "b");
@@ -190,7 +196,7 @@ mod tests {
     #[test]
     fn failed_early_save_keeps_cookies_unless_touched_again() {
         let stores = [store("a")];
-        let (_, own) = begin(&stores, Arc::from(vec![]), |_| None, None);
+        let (_, own) = begin(&stores, &none(), |_| None, None);
         let s = &own[0];
         s.insert("big", &"x".repeat(10_000)).unwrap();
         assert!(matches!(s.save(), Err(SaveError::TooLarge { .. })));
@@ -210,7 +216,7 @@ mod tests {
     #[test]
     fn early_save_is_sent_once_and_superseded_by_later_changes() {
         let stores = [store("a")];
-        let (_, own) = begin(&stores, Arc::from(vec![]), |_| None, None);
+        let (_, own) = begin(&stores, &none(), |_| None, None);
         own[0].insert("k", &1).unwrap();
         own[0].save().unwrap();
         let early = finish(&own).unwrap();
@@ -225,8 +231,8 @@ mod tests {
         let stores = [store("a")];
         let (_, own) = begin(
             &stores,
-            Arc::from(vec![]),
-            |h| (h == "x-session").then(String::new),
+            &none(),
+            |h| (h == "x-session").then(|| Raw::Text(Arc::from(""))),
             None,
         );
         own[0].insert("k", &1).unwrap();
@@ -235,7 +241,12 @@ mod tests {
         let (name, value) = emit[0].header.clone().unwrap();
         assert_eq!(name, "x-session");
         assert_eq!(emit[0].vary.as_deref(), Some("x-session"));
-        let (_, own) = begin(&stores, Arc::from(vec![]), |_| Some(value.clone()), None);
+        let (_, own) = begin(
+            &stores,
+            &none(),
+            |_| Some(Raw::Text(Arc::from(value.as_str()))),
+            None,
+        );
         assert_eq!(own[0].get::<u32>("k").unwrap(), Some(1));
     }
 

@@ -66,7 +66,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
 use rocket::{Data, async_trait};
 
-use super::{Emit, MISSING};
+use super::{CookieHeaders, Emit, MISSING, Raw};
 pub use super::{Session, Sessions};
 use crate::{CookieStore, SaveError, ValueError};
 
@@ -170,10 +170,14 @@ fn lock(slot: &Mutex<Slot>) -> std::sync::MutexGuard<'_, Slot> {
 /// The request's `Cookie` header values, or the cookies of its jar when it
 /// has no such header (Rocket's local client passes them only there). The
 /// jar's original cookies only: those another fairing adds are outgoing.
-fn request_cookies(request: &Request<'_>) -> Arc<[String]> {
-    let headers: Vec<String> = request.headers().get("Cookie").map(str::to_owned).collect();
-    if !headers.is_empty() {
-        return headers.into();
+fn request_cookies(request: &Request<'_>) -> CookieHeaders {
+    let headers: CookieHeaders = request
+        .headers()
+        .get("Cookie")
+        .map(|v| Raw::Text(Arc::from(v)))
+        .collect();
+    if headers.iter().next().is_some() {
+        return headers;
     }
     let jar: Vec<String> = request
         .cookies()
@@ -181,9 +185,9 @@ fn request_cookies(request: &Request<'_>) -> Arc<[String]> {
         .map(|c| format!("{}={}", c.name(), c.value()))
         .collect();
     if jar.is_empty() {
-        Arc::from([])
+        CookieHeaders::default()
     } else {
-        Arc::from([jar.join("; ")])
+        std::iter::once(Raw::Text(Arc::from(jar.join("; ")))).collect()
     }
 }
 
@@ -203,8 +207,13 @@ impl Fairing for SessionFairing {
         // store both have is loaded and saved once.
         let (sessions, own) = super::begin(
             &self.stores,
-            cookies,
-            |name| request.headers().get_one(name).map(str::to_owned),
+            &cookies,
+            |name| {
+                request
+                    .headers()
+                    .get_one(name)
+                    .map(|v| Raw::Text(Arc::from(v)))
+            },
             slot.sessions.as_ref(),
         );
         slot.sessions = Some(sessions);
