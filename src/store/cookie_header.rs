@@ -8,6 +8,7 @@
 
 use super::CookieStore;
 use super::names::chunk_index;
+use crate::chunk_set::ChunkSet;
 use crate::envelope::{COUNT_PREFIX_LEN, Reject, chunk_count};
 use crate::error::LoadError;
 use crate::session::Session;
@@ -78,6 +79,9 @@ struct Found<I> {
     tails: TailTable,
     /// How many distinct chunk indices the request carried.
     present: usize,
+    /// Which: a save deletes these (and no others) when it does not
+    /// overwrite them.
+    carried: ChunkSet,
 }
 
 /// `(first, last)` occurrence of each chunk index `1..max`.
@@ -187,7 +191,7 @@ impl CookieStore {
         if found.first_count == 0 {
             // Chunks without chunk 0: nothing to open.
             let error = self.reject(Reject::ChunkCount);
-            return self.finish_load(Err(error), found.present, now);
+            return self.finish_load(Err(error), found.present, found.carried, now);
         }
         let mut outcome = Outcome {
             budget: self.size_limit().saturating_mul(2),
@@ -221,7 +225,7 @@ impl CookieStore {
             Outcome { expired: true, .. } => Err(LoadError::Expired),
             _ => Err(LoadError::Invalid),
         };
-        self.finish_load(result, found.present, now)
+        self.finish_load(result, found.present, found.carried, now)
     }
 
     /// Collects the pairs named `NAME` and `NAME.i` (`1 <= i < max`).
@@ -237,6 +241,7 @@ impl CookieStore {
             first_count: 0,
             tails: TailTable::new(max),
             present: 0,
+            carried: ChunkSet::default(),
         };
         for (header_index, header) in cookie_headers.into_iter().enumerate() {
             for (name, start, end) in pairs(header.as_ref()) {
@@ -248,6 +253,7 @@ impl CookieStore {
                     start,
                     end,
                 };
+                found.carried.insert(index);
                 if index == 0 {
                     if found.first_count == 0 {
                         found.present += 1;

@@ -5,6 +5,7 @@ mod jar;
 mod lazy;
 mod logout;
 mod properties;
+mod races;
 mod rotation;
 mod scenarios;
 mod vectors;
