@@ -5,14 +5,18 @@
 //! `wrk` (one thread, 32 connections) drives each route for a few seconds
 //! with a fixed `Cookie` header, as a browser that sends its session back.
 //! The figure per row is the time per request (1 / requests per second),
-//! and its overhead over the same framework's hello world: what reading or
-//! writing a session adds to a request. Rows:
+//! its overhead over the same framework's hello world, and its overhead
+//! over that hello world receiving the same `Cookie` header (the honest
+//! baseline: the bytes on the wire cost what they cost before any session
+//! code runs): what reading or writing a session adds to a request. Rows:
 //!
-//! - `hello`: no session layer at all; `hello with L's cookies`: the same
-//!   with the L session's 10 KB `Cookie` header, which every L row pays to
-//!   receive and parse before any session code runs;
-//! - `untouched`: this crate's layer installed, the handler never touches
-//!   the session (loading is lazy: it costs no cryptography);
+//! - `hello`: no session layer at all; `hello with S's cookies`, `hello
+//!   with L's cookies` (10 KB), `hello with tower-sessions' cookie`, `hello
+//!   with actix-session's cookie`: the same receiving each session row's
+//!   `Cookie` header;
+//! - `untouched S` / `untouched L`: this crate's layer installed, the
+//!   handler never touches the session (loading is lazy: it costs no
+//!   cryptography, and the header is kept, not copied);
 //! - `read S` / `read L`: `get` one value of an S (one cookie) or L (three
 //!   cookies) session;
 //! - `write S` / `write L`: `insert` one value, so every response re-seals
@@ -338,15 +342,25 @@ fn main() {
     let tower_cookie = cookies_from(&axum_url("/tower/setup"));
     let actix_session_cookie = cookies_from(&actix_url("/actix-session/setup"));
 
+    // Each hello row with a `Cookie` header is the baseline of the session
+    // rows that send the same header: the cost of receiving and parsing it
+    // alone, without any session.
     let rows: Vec<(Row, String)> = vec![
         (("axum", "hello", "/hello"), String::new()),
-        // The same hello world carrying L's 10 KB of cookies: the cost of
-        // receiving and parsing the header alone, without any session.
+        (
+            ("axum", "hello with S's cookies", "/hello"),
+            s_cookie.clone(),
+        ),
         (
             ("axum", "hello with L's cookies", "/hello"),
             l_cookie.clone(),
         ),
-        (("axum", "untouched", "/s/untouched"), s_cookie.clone()),
+        (
+            ("axum", "hello with tower-sessions' cookie", "/hello"),
+            tower_cookie.clone(),
+        ),
+        (("axum", "untouched S", "/s/untouched"), s_cookie.clone()),
+        (("axum", "untouched L", "/l/untouched"), l_cookie.clone()),
         (("axum", "read S", "/s/read"), s_cookie.clone()),
         (("axum", "write S", "/s/write"), s_cookie.clone()),
         (("axum", "read L", "/l/read"), l_cookie.clone()),
@@ -361,10 +375,25 @@ fn main() {
         ),
         (("actix-web", "hello", "/hello"), String::new()),
         (
+            ("actix-web", "hello with S's cookies", "/hello"),
+            s_cookie.clone(),
+        ),
+        (
             ("actix-web", "hello with L's cookies", "/hello"),
             l_cookie.clone(),
         ),
-        (("actix-web", "untouched", "/s/untouched"), s_cookie.clone()),
+        (
+            ("actix-web", "hello with actix-session's cookie", "/hello"),
+            actix_session_cookie.clone(),
+        ),
+        (
+            ("actix-web", "untouched S", "/s/untouched"),
+            s_cookie.clone(),
+        ),
+        (
+            ("actix-web", "untouched L", "/l/untouched"),
+            l_cookie.clone(),
+        ),
         (("actix-web", "read S", "/s/read"), s_cookie.clone()),
         (("actix-web", "write S", "/s/write"), s_cookie),
         (("actix-web", "read L", "/l/read"), l_cookie.clone()),
@@ -383,16 +412,17 @@ fn main() {
         "wrk -t1 -c{CONNECTIONS} -d{seconds}s per row; one server thread each; load average before: {load_before}"
     );
     println!(
-        "| framework | row | requests/s | µs per request | overhead over hello (µs) | p50 latency (µs) |"
+        "| framework | row | requests/s | µs per request | over hello (µs) | over hello with the same Cookie header (µs) | p50 latency (µs) |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     let mut hello: HashMap<&str, f64> = HashMap::new();
+    let mut hello_with: HashMap<(&str, &str), f64> = HashMap::new();
     let mut json_rows = Vec::new();
     for ((framework, row, path), cookie) in &rows {
         let label = format!("{framework} {row}");
         if filter
             .as_deref()
-            .is_some_and(|f| !label.contains(f) && *row != "hello")
+            .is_some_and(|f| !label.contains(f) && !row.starts_with("hello"))
         {
             continue;
         }
@@ -407,12 +437,23 @@ fn main() {
             hello.insert(framework, per_request);
         }
         let overhead = per_request - hello.get(framework).copied().unwrap_or(f64::NAN);
+        let same_header = if row.starts_with("hello") {
+            hello_with.insert((*framework, cookie.as_str()), per_request);
+            f64::NAN
+        } else {
+            per_request
+                - hello_with
+                    .get(&(*framework, cookie.as_str()))
+                    .copied()
+                    .unwrap_or(f64::NAN)
+        };
         println!(
-            "| {framework} | {row} | {rps:.0} | {per_request:.2} | {overhead:+.2} | {p50:.0} |"
+            "| {framework} | {row} | {rps:.0} | {per_request:.2} | {overhead:+.2} | {same_header:+.2} | {p50:.0} |"
         );
         json_rows.push(serde_json::json!({
             "framework": framework, "row": row, "rps": rps,
-            "us_per_request": per_request, "overhead_us": overhead, "p50_us": p50,
+            "us_per_request": per_request, "overhead_us": overhead,
+            "over_same_header_us": same_header, "p50_us": p50,
         }));
     }
     let load_after = load_average();

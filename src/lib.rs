@@ -18,6 +18,7 @@ mod payload;
 mod rng;
 mod session;
 mod store;
+mod wipe;
 
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]

@@ -226,7 +226,7 @@ where
             let mut response = service.call(req).await?;
             let applied = super::finish(&own)
                 .ok()
-                .and_then(|emits| apply(response.headers_mut(), &emits).ok());
+                .and_then(|emits| apply(response.headers_mut(), emits).ok());
             Ok(match applied {
                 Some(()) => response.map_into_left_body(),
                 None => response
@@ -242,7 +242,7 @@ where
 }
 
 /// Adds the sessions' headers; the headers are left untouched on error.
-fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
+fn apply(headers: &mut HeaderMap, emits: Vec<Emit>) -> Result<(), ()> {
     let values = |name| -> Vec<&str> {
         headers
             .get_all(name)
@@ -252,7 +252,7 @@ fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
     let ops = super::response_headers(emits, &values(CACHE_CONTROL), &values(VARY));
     let mut converted = Vec::with_capacity(ops.len());
     for op in ops {
-        let name = HeaderName::try_from(op.name).map_err(drop)?;
+        let name = HeaderName::try_from(&*op.name).map_err(drop)?;
         let value = HeaderValue::try_from(op.value).map_err(drop)?;
         converted.push((name, value, op.append));
     }

@@ -264,7 +264,7 @@ fn finish_response<B: Default>(mut response: Response<B>, own: &[Session]) -> Re
     let Ok(emits) = super::finish(own) else {
         return server_error();
     };
-    if apply(response.headers_mut(), &emits).is_err() {
+    if apply(response.headers_mut(), emits).is_err() {
         return server_error();
     }
     response
@@ -282,7 +282,7 @@ fn server_error<B: Default>() -> Response<B> {
 }
 
 /// Adds the sessions' headers; the headers are left untouched on error.
-fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
+fn apply(headers: &mut HeaderMap, emits: Vec<Emit>) -> Result<(), ()> {
     let values = |name| -> Vec<&str> {
         headers
             .get_all(name)
@@ -293,7 +293,7 @@ fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
     let ops = super::response_headers(emits, &values(CACHE_CONTROL), &values(VARY));
     let mut converted = Vec::with_capacity(ops.len());
     for op in ops {
-        let name = HeaderName::try_from(op.name).map_err(drop)?;
+        let name = HeaderName::try_from(&*op.name).map_err(drop)?;
         let value = HeaderValue::try_from(op.value).map_err(drop)?;
         converted.push((name, value, op.append));
     }

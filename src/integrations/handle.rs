@@ -59,6 +59,11 @@ impl Emit {
     fn is_empty(&self) -> bool {
         self.set_cookie.is_empty() && self.header.is_none()
     }
+
+    /// Nothing for the response at all: a session the handler never used.
+    pub(super) fn adds_nothing(&self) -> bool {
+        self.is_empty() && self.vary.is_none()
+    }
 }
 
 /// A request's session, from a `SessionLayer` (axum/tower), a

@@ -91,12 +91,14 @@ pub(crate) fn begin(
     (Sessions { all: all.into() }, own)
 }
 
-/// The response-time saves of `own`, in order. On the first failure the
-/// whole response must become a 500 with no session headers at all.
+/// The response-time saves of `own`, in order, leaving out sessions that
+/// add nothing (never used: then nothing is allocated). On the first
+/// failure the whole response must become a 500 with no session headers.
 pub(crate) fn finish(own: &[Session]) -> Result<Vec<Emit>, SaveError> {
-    let mut out = Vec::with_capacity(own.len());
+    let mut out = Vec::new();
     for session in own {
         match session.finish() {
+            Ok(emit) if emit.adds_nothing() => {}
             Ok(emit) => out.push(emit),
             Err(e) => {
                 log_failure(session.name(), &e);
@@ -189,8 +191,8 @@ mod tests {
         assert_eq!(all.names().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(own.len(), 1);
         assert_eq!(own[0].name(), "b");
-        assert_eq!(finish(&own).unwrap(), [Emit::default()]);
-        assert!(response_headers(&finish(&own).unwrap(), &[], &[]).is_empty());
+        assert_eq!(finish(&own).unwrap(), []);
+        assert!(response_headers(finish(&own).unwrap(), &[], &[]).is_empty());
     }
 
     #[test]
@@ -261,13 +263,13 @@ mod tests {
             vary: Some("cookie".into()),
             ..Emit::default()
         };
-        let op = |name: &str, value: &str, append| HeaderOp {
+        let op = |name: &'static str, value: &str, append| HeaderOp {
             name: name.into(),
             value: value.into(),
             append,
         };
         assert_eq!(
-            response_headers(&[changed.clone(), read_only.clone()], &[], &["Accept"]),
+            response_headers(vec![changed.clone(), read_only.clone()], &[], &["Accept"]),
             [
                 op("set-cookie", "a=1", true),
                 op("set-cookie", "a.1=; Max-Age=0", true),
@@ -277,12 +279,12 @@ mod tests {
         );
         // Read only: the response varies on the cookie but stays cacheable.
         assert_eq!(
-            response_headers(std::slice::from_ref(&read_only), &["public"], &[]),
+            response_headers(vec![read_only.clone()], &["public"], &[]),
             [op("vary", "cookie", true)]
         );
-        assert!(response_headers(&[read_only], &[], &["Accept, Cookie"]).is_empty());
+        assert!(response_headers(vec![read_only], &[], &["Accept, Cookie"]).is_empty());
         assert_eq!(
-            response_headers(&[changed], &["no-cache", "public"], &["*"]),
+            response_headers(vec![changed], &["no-cache", "public"], &["*"]),
             [
                 op("set-cookie", "a=1", true),
                 op("set-cookie", "a.1=; Max-Age=0", true),

@@ -229,7 +229,7 @@ impl Fairing for SessionFairing {
         }
         let applied = super::finish(&own)
             .ok()
-            .and_then(|emits| apply(response, &emits));
+            .and_then(|emits| apply(response, emits));
         if applied.is_none() {
             *response = bare_500();
         }
@@ -245,7 +245,7 @@ fn bare_500<'r>() -> Response<'r> {
 }
 
 /// Adds the sessions' headers; the response is left untouched on `None`.
-fn apply(response: &mut Response<'_>, emits: &[Emit]) -> Option<()> {
+fn apply(response: &mut Response<'_>, emits: Vec<Emit>) -> Option<()> {
     let headers = response.headers();
     let cache_control: Vec<&str> = headers.get("Cache-Control").collect();
     let vary: Vec<&str> = headers.get("Vary").collect();

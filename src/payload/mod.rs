@@ -19,6 +19,8 @@ mod validate;
 
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::wipe::WipedBytes;
+
 pub(crate) use validate::MAX_DEPTH;
 
 /// Top-level map keys (SECURITY.md, "Payload").
@@ -90,7 +92,7 @@ pub(crate) struct Payload {
     /// A per-session max-age override in seconds ("remember me").
     pub(crate) max_age: Option<u64>,
     /// The opened plaintext the spans below point into (empty when fresh).
-    buf: Zeroizing<Vec<u8>>,
+    buf: WipedBytes,
     /// The user's map, sorted by key bytes (the encoding's order).
     data: Vec<Entry>,
     /// Flash buckets, sorted by name bytes.
@@ -108,7 +110,7 @@ impl Payload {
             idle_deadline: index.idle_deadline,
             id: index.id,
             max_age: index.max_age,
-            buf: plaintext,
+            buf: WipedBytes::take(plaintext),
             data: index.data,
             flashes: index.flashes,
         })
