@@ -4,7 +4,10 @@
 //! current-thread runtime; one actix worker), serve every row's route;
 //! `wrk` (one thread, 32 connections) drives each route for a few seconds
 //! with a fixed `Cookie` header, as a browser that sends its session back.
-//! The figure per row is the time per request (1 / requests per second),
+//! The figure per row is the servers' CPU time per request (this
+//! process's user + system time over the row, from `/proc/self/stat`,
+//! divided by the requests wrk completed: robust to other load on the
+//! machine, unlike 1 / requests per second, which is printed beside it),
 //! its overhead over the same framework's hello world, and its overhead
 //! over that hello world receiving the same `Cookie` header (the honest
 //! baseline: the bytes on the wire cost what they cost before any session
@@ -256,8 +259,25 @@ mod actix_server {
     }
 }
 
-/// One wrk run: requests per second and the median latency in µs.
-fn wrk(url: &str, cookie: &str, seconds: u64) -> (f64, f64) {
+/// This process's CPU time so far (every server thread; wrk is another
+/// process), in µs, from `/proc/self/stat` (clock ticks).
+fn cpu_micros() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and
+    // stime are the 12th and 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    let per_second = 100.0; // USER_HZ on Linux
+    match (ticks(11), ticks(12)) {
+        (Some(user), Some(system)) => (user + system) / per_second * 1e6,
+        _ => f64::NAN,
+    }
+}
+
+/// One wrk run: requests per second, the median latency in µs and the
+/// number of requests served.
+fn wrk(url: &str, cookie: &str, seconds: u64) -> (f64, f64, f64) {
     let mut command = Command::new("wrk");
     command.args([
         "-t1",
@@ -285,7 +305,12 @@ fn wrk(url: &str, cookie: &str, seconds: u64) -> (f64, f64) {
         .find_map(|l| l.trim().strip_prefix("50%"))
         .map(|v| micros(v.trim()))
         .unwrap_or(f64::NAN);
-    (rps, p50)
+    let requests = text
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse::<f64>().ok())
+        .unwrap_or(f64::NAN);
+    (rps, p50, requests)
 }
 
 /// wrk's `123.45us` / `1.23ms` / `1.2s` in µs.
@@ -412,7 +437,7 @@ fn main() {
         "wrk -t1 -c{CONNECTIONS} -d{seconds}s per row; one server thread each; load average before: {load_before}"
     );
     println!(
-        "| framework | row | requests/s | µs per request | over hello (µs) | over hello with the same Cookie header (µs) | p50 latency (µs) |"
+        "| framework | row | requests/s | server CPU µs per request | over hello (µs) | over hello with the same Cookie header (µs) | p50 latency (µs) |"
     );
     println!("|---|---|---|---|---|---|---|");
     let mut hello: HashMap<&str, f64> = HashMap::new();
@@ -431,8 +456,11 @@ fn main() {
         } else {
             actix_url(path)
         };
-        let (rps, p50) = wrk(&url, cookie, seconds);
-        let per_request = 1e6 / rps;
+        let cpu_before = cpu_micros();
+        let (rps, p50, requests) = wrk(&url, cookie, seconds);
+        // The servers' CPU time per request: unlike the wall-clock rate,
+        // it does not move with what else the machine runs.
+        let per_request = (cpu_micros() - cpu_before) / requests;
         if *row == "hello" {
             hello.insert(framework, per_request);
         }
