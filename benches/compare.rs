@@ -17,7 +17,11 @@
 //!   `SessionStore` trait plus the `PrivateJar` step its middleware runs
 //!   (`set_session_cookie` / `extract_session_key`), with the cookie crate
 //!   version actix-web uses, from the state to the `Set-Cookie` line and
-//!   from the `Cookie` header to every value deserialized.
+//!   from the `Cookie` header to every value deserialized;
+//! - `actix-session-lazy`: the same open without deserializing the values
+//!   (actix-session keeps them as JSON text until `get`): the like-for-like
+//!   peer of `sealed-session`'s lazy `load`, as `actix-session` is of
+//!   `sealed-session-read-all`.
 //!
 //! The floor is not a bench here: it is the sum of the cheapest components,
 //! each measured below in the same run (`component-*`: direct encode, one
@@ -146,9 +150,10 @@ mod actix {
     }
 
     /// `extract_session_key` from the `Cookie` header, `SessionStore::load`,
-    /// then every value deserialized (`actix_session::Session::get` runs
-    /// `serde_json::from_str` on the stored string).
-    pub fn open(store: &CookieSessionStore, key: &Key, header: &str) -> usize {
+    /// then, with `read_all`, every value deserialized
+    /// (`actix_session::Session::get` runs `serde_json::from_str` on the
+    /// stored string); without, the values stay JSON text (its lazy cut).
+    pub fn open(store: &CookieSessionStore, key: &Key, header: &str, read_all: bool) -> usize {
         let value = super::cookie_value(header, NAME);
         let mut jar = CookieJar::new();
         jar.add_original(Cookie::new(NAME, value.to_owned()));
@@ -157,6 +162,9 @@ mod actix {
         let state = pollster::block_on(store.load(&session_key))
             .unwrap()
             .unwrap();
+        if !read_all {
+            return state.len();
+        }
         let mut read = 0;
         for value in state.values() {
             let value: serde_json::Value = serde_json::from_str(value).unwrap();
@@ -252,7 +260,7 @@ fn compare(c: &mut Criterion) {
         let actix_header = actix_line.as_deref().map(actix::header);
         match &actix_header {
             Ok(header) => {
-                assert_eq!(actix::open(&actix_store, &actix_key, header), entries);
+                assert_eq!(actix::open(&actix_store, &actix_key, header, true), entries);
                 notes.add(
                     workload,
                     "actix-session",
@@ -315,7 +323,19 @@ fn compare(c: &mut Criterion) {
         }
         if let Ok(header) = &actix_header {
             open.bench_function("actix-session", |b| {
-                b.iter(|| actix::open(&actix_store, black_box(&actix_key), black_box(header)));
+                b.iter(|| {
+                    actix::open(&actix_store, black_box(&actix_key), black_box(header), true)
+                });
+            });
+            open.bench_function("actix-session-lazy", |b| {
+                b.iter(|| {
+                    actix::open(
+                        &actix_store,
+                        black_box(&actix_key),
+                        black_box(header),
+                        false,
+                    )
+                });
             });
         }
         open.finish();

@@ -34,6 +34,7 @@ IMPLS = [
     "sealed-session-internal",
     "cookie-private-json",
     "actix-session",
+    "actix-session-lazy",
 ]
 # The floor of each operation: the sum of its cheapest components, each
 # measured in the same run (benches/compare.rs, `components`).

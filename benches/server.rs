@@ -4,15 +4,22 @@
 //! current-thread runtime; one actix worker), serve every row's route;
 //! `wrk` (one thread, 32 connections) drives each route for a few seconds
 //! with a fixed `Cookie` header, as a browser that sends its session back.
-//! The figure per row is the time per request (1 / requests per second),
-//! and its overhead over the same framework's hello world: what reading or
-//! writing a session adds to a request. Rows:
+//! The figure per row is the servers' CPU time per request (this
+//! process's user + system time over the row, from `/proc/self/stat`,
+//! divided by the requests wrk completed: robust to other load on the
+//! machine, unlike 1 / requests per second, which is printed beside it),
+//! its overhead over the same framework's hello world, and its overhead
+//! over that hello world receiving the same `Cookie` header (the honest
+//! baseline: the bytes on the wire cost what they cost before any session
+//! code runs): what reading or writing a session adds to a request. Rows:
 //!
-//! - `hello`: no session layer at all; `hello with L's cookies`: the same
-//!   with the L session's 10 KB `Cookie` header, which every L row pays to
-//!   receive and parse before any session code runs;
-//! - `untouched`: this crate's layer installed, the handler never touches
-//!   the session (loading is lazy: it costs no cryptography);
+//! - `hello`: no session layer at all; `hello with S's cookies`, `hello
+//!   with L's cookies` (10 KB), `hello with tower-sessions' cookie`, `hello
+//!   with actix-session's cookie`: the same receiving each session row's
+//!   `Cookie` header;
+//! - `untouched S` / `untouched L`: this crate's layer installed, the
+//!   handler never touches the session (loading is lazy: it costs no
+//!   cryptography, and the header is kept, not copied);
 //! - `read S` / `read L`: `get` one value of an S (one cookie) or L (three
 //!   cookies) session; `read S, revocation check (1M entries)`: the same
 //!   with `RevocationList::check` installed over an in-process copy of
@@ -256,8 +263,25 @@ mod actix_server {
     }
 }
 
-/// One wrk run: requests per second and the median latency in µs.
-fn wrk(url: &str, cookie: &str, seconds: u64) -> (f64, f64) {
+/// This process's CPU time so far (every server thread; wrk is another
+/// process), in µs, from `/proc/self/stat` (clock ticks).
+fn cpu_micros() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and
+    // stime are the 12th and 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    let per_second = 100.0; // USER_HZ on Linux
+    match (ticks(11), ticks(12)) {
+        (Some(user), Some(system)) => (user + system) / per_second * 1e6,
+        _ => f64::NAN,
+    }
+}
+
+/// One wrk run: requests per second, the median latency in µs and the
+/// number of requests served.
+fn wrk(url: &str, cookie: &str, seconds: u64) -> (f64, f64, f64) {
     let mut command = Command::new("wrk");
     command.args([
         "-t1",
@@ -285,7 +309,12 @@ fn wrk(url: &str, cookie: &str, seconds: u64) -> (f64, f64) {
         .find_map(|l| l.trim().strip_prefix("50%"))
         .map(|v| micros(v.trim()))
         .unwrap_or(f64::NAN);
-    (rps, p50)
+    let requests = text
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse::<f64>().ok())
+        .unwrap_or(f64::NAN);
+    (rps, p50, requests)
 }
 
 /// wrk's `123.45us` / `1.23ms` / `1.2s` in µs.
@@ -367,15 +396,25 @@ fn main() {
     let tower_cookie = cookies_from(&axum_url("/tower/setup"));
     let actix_session_cookie = cookies_from(&actix_url("/actix-session/setup"));
 
+    // Each hello row with a `Cookie` header is the baseline of the session
+    // rows that send the same header: the cost of receiving and parsing it
+    // alone, without any session.
     let rows: Vec<(Row, String)> = vec![
         (("axum", "hello", "/hello"), String::new()),
-        // The same hello world carrying L's 10 KB of cookies: the cost of
-        // receiving and parsing the header alone, without any session.
+        (
+            ("axum", "hello with S's cookies", "/hello"),
+            s_cookie.clone(),
+        ),
         (
             ("axum", "hello with L's cookies", "/hello"),
             l_cookie.clone(),
         ),
-        (("axum", "untouched", "/s/untouched"), s_cookie.clone()),
+        (
+            ("axum", "hello with tower-sessions' cookie", "/hello"),
+            tower_cookie.clone(),
+        ),
+        (("axum", "untouched S", "/s/untouched"), s_cookie.clone()),
+        (("axum", "untouched L", "/l/untouched"), l_cookie.clone()),
         (("axum", "read S", "/s/read"), s_cookie.clone()),
         (
             ("axum", "read S, revocation check (1M entries)", "/r/read"),
@@ -394,10 +433,25 @@ fn main() {
         ),
         (("actix-web", "hello", "/hello"), String::new()),
         (
+            ("actix-web", "hello with S's cookies", "/hello"),
+            s_cookie.clone(),
+        ),
+        (
             ("actix-web", "hello with L's cookies", "/hello"),
             l_cookie.clone(),
         ),
-        (("actix-web", "untouched", "/s/untouched"), s_cookie.clone()),
+        (
+            ("actix-web", "hello with actix-session's cookie", "/hello"),
+            actix_session_cookie.clone(),
+        ),
+        (
+            ("actix-web", "untouched S", "/s/untouched"),
+            s_cookie.clone(),
+        ),
+        (
+            ("actix-web", "untouched L", "/l/untouched"),
+            l_cookie.clone(),
+        ),
         (("actix-web", "read S", "/s/read"), s_cookie.clone()),
         (("actix-web", "write S", "/s/write"), s_cookie),
         (("actix-web", "read L", "/l/read"), l_cookie.clone()),
@@ -416,16 +470,17 @@ fn main() {
         "wrk -t1 -c{CONNECTIONS} -d{seconds}s per row; one server thread each; load average before: {load_before}"
     );
     println!(
-        "| framework | row | requests/s | µs per request | overhead over hello (µs) | p50 latency (µs) |"
+        "| framework | row | requests/s | server CPU µs per request | over hello (µs) | over hello with the same Cookie header (µs) | p50 latency (µs) |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     let mut hello: HashMap<&str, f64> = HashMap::new();
+    let mut hello_with: HashMap<(&str, &str), f64> = HashMap::new();
     let mut json_rows = Vec::new();
     for ((framework, row, path), cookie) in &rows {
         let label = format!("{framework} {row}");
         if filter
             .as_deref()
-            .is_some_and(|f| !label.contains(f) && *row != "hello")
+            .is_some_and(|f| !label.contains(f) && !row.starts_with("hello"))
         {
             continue;
         }
@@ -434,18 +489,32 @@ fn main() {
         } else {
             actix_url(path)
         };
-        let (rps, p50) = wrk(&url, cookie, seconds);
-        let per_request = 1e6 / rps;
+        let cpu_before = cpu_micros();
+        let (rps, p50, requests) = wrk(&url, cookie, seconds);
+        // The servers' CPU time per request: unlike the wall-clock rate,
+        // it does not move with what else the machine runs.
+        let per_request = (cpu_micros() - cpu_before) / requests;
         if *row == "hello" {
             hello.insert(framework, per_request);
         }
         let overhead = per_request - hello.get(framework).copied().unwrap_or(f64::NAN);
+        let same_header = if row.starts_with("hello") {
+            hello_with.insert((*framework, cookie.as_str()), per_request);
+            f64::NAN
+        } else {
+            per_request
+                - hello_with
+                    .get(&(*framework, cookie.as_str()))
+                    .copied()
+                    .unwrap_or(f64::NAN)
+        };
         println!(
-            "| {framework} | {row} | {rps:.0} | {per_request:.2} | {overhead:+.2} | {p50:.0} |"
+            "| {framework} | {row} | {rps:.0} | {per_request:.2} | {overhead:+.2} | {same_header:+.2} | {p50:.0} |"
         );
         json_rows.push(serde_json::json!({
             "framework": framework, "row": row, "rps": rps,
-            "us_per_request": per_request, "overhead_us": overhead, "p50_us": p50,
+            "us_per_request": per_request, "overhead_us": overhead,
+            "over_same_header_us": same_header, "p50_us": p50,
         }));
     }
     let load_after = load_average();

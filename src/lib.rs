@@ -94,6 +94,7 @@
 #![warn(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod chunk_set;
 #[cfg(feature = "csrf")]
 #[cfg_attr(docsrs, doc(cfg(feature = "csrf")))]
 pub mod csrf;
@@ -111,6 +112,7 @@ pub mod revocation;
 mod rng;
 mod session;
 mod store;
+mod wipe;
 
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]

@@ -12,6 +12,7 @@ use ciborium::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::chunk_set::ChunkSet;
 use crate::error::LoadError;
 use crate::keyring::KeyId;
 use zeroize::Zeroizing;
@@ -246,6 +247,10 @@ pub struct Session {
     pub(crate) load_error: Option<LoadError>,
     pub(crate) opened_with: Option<(KeyId, bool)>,
     pub(crate) chunks_loaded: usize,
+    /// The store's cookies the client may hold: the chunk indices the
+    /// request carried (opened or not) and those a save of this session
+    /// wrote. A save deletes only these (SECURITY.md, "Writing").
+    pub(crate) client_chunks: ChunkSet,
     pub(crate) sealed_len: usize,
     pub(crate) store_name: Arc<str>,
 }
@@ -273,6 +278,7 @@ impl Session {
             load_error: None,
             opened_with: None,
             chunks_loaded: 0,
+            client_chunks: ChunkSet::default(),
             sealed_len: 0,
             store_name,
         }

@@ -23,7 +23,7 @@ use sealed_session::actix::{Session, SessionMiddleware, Sessions};
 use sealed_session::{CookieStore, Keyring, SaveError};
 
 mod integration_client;
-use integration_client::{Client, get_with_cookies, set_cookies};
+use integration_client::{Client, get_with_cookies, get_with_raw_cookies, set_cookies};
 
 /// A running actix-web server; stopped (and its thread joined) on drop.
 struct Server {
@@ -273,6 +273,36 @@ async fn destroy_deletes_every_chunk_cookie() {
         "{lines:?}"
     );
     assert!(client.cookie_names().is_empty());
+}
+
+/// Header values are the request's bytes, shared rather than copied: bytes
+/// outside ASCII in other cookies leave the session readable; in the
+/// session's value they make it invalid.
+#[tokio::test]
+async fn bytes_outside_ascii_in_cookie_headers() {
+    let server = start();
+    let client = Client::new(server.addr);
+    client.get("/count").await;
+    let cookie = client.cookie_header();
+    let url = server.url("/read");
+    let junk = [
+        b"junk=\xff\xfe; ".as_slice(),
+        cookie.as_bytes(),
+        b"; x\xc0=1",
+    ]
+    .concat();
+    assert_eq!(
+        get_with_raw_cookies(&url, &[&junk]).await,
+        (StatusCode::OK, "Some(1) new=false error=None".to_owned())
+    );
+    let broken = [cookie.as_bytes(), b"\xff"].concat();
+    assert_eq!(
+        get_with_raw_cookies(&url, &[b"a=\xe9", &broken]).await,
+        (
+            StatusCode::OK,
+            "None new=true error=Some(Invalid)".to_owned()
+        )
+    );
 }
 
 #[tokio::test]

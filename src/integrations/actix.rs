@@ -68,7 +68,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderMap, HeaderName, HeaderValue, VARY};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
-use super::{Emit, MISSING};
+use super::{CookieHeaders, Emit, MISSING, Raw};
 pub use super::{Session, Sessions};
 use crate::{CookieStore, SaveError, ValueError};
 
@@ -208,19 +208,16 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let headers = req.headers();
-        let cookies: Arc<[String]> = headers
+        // Kept, not copied: a header value shares the request's bytes.
+        let cookies: CookieHeaders = headers
             .get_all(COOKIE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| Raw::Actix(v.clone()))
             .collect();
         let outer = req.extensions().get::<Sessions>().cloned();
         let (sessions, own) = super::begin(
             &self.stores,
-            cookies,
-            |name| {
-                headers
-                    .get(name)
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            },
+            &cookies,
+            |name| headers.get(name).map(|v| Raw::Actix(v.clone())),
             outer.as_ref(),
         );
         req.extensions_mut().insert(sessions);
@@ -229,7 +226,7 @@ where
             let mut response = service.call(req).await?;
             let applied = super::finish(&own)
                 .ok()
-                .and_then(|emits| apply(response.headers_mut(), &emits).ok());
+                .and_then(|emits| apply(response.headers_mut(), emits).ok());
             Ok(match applied {
                 Some(()) => response.map_into_left_body(),
                 None => response
@@ -245,7 +242,7 @@ where
 }
 
 /// Adds the sessions' headers; the headers are left untouched on error.
-fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
+fn apply(headers: &mut HeaderMap, emits: Vec<Emit>) -> Result<(), ()> {
     let values = |name| -> Vec<&str> {
         headers
             .get_all(name)
@@ -255,7 +252,7 @@ fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
     let ops = super::response_headers(emits, &values(CACHE_CONTROL), &values(VARY));
     let mut converted = Vec::with_capacity(ops.len());
     for op in ops {
-        let name = HeaderName::try_from(op.name).map_err(drop)?;
+        let name = HeaderName::try_from(&*op.name).map_err(drop)?;
         let value = HeaderValue::try_from(op.value).map_err(drop)?;
         converted.push((name, value, op.append));
     }

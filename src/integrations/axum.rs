@@ -87,7 +87,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{Emit, MISSING};
+use super::{CookieHeaders, Emit, MISSING, Raw};
 pub use super::{Session, Sessions};
 use crate::{CookieStore, SaveError, ValueError};
 
@@ -209,19 +209,16 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let headers = req.headers();
-        let cookies: Arc<[String]> = headers
+        // Kept, not copied: a header value shares the request's bytes.
+        let cookies: CookieHeaders = headers
             .get_all(COOKIE)
             .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| Raw::Http(v.clone()))
             .collect();
         let (sessions, own) = super::begin(
             &self.stores,
-            cookies,
-            |name| {
-                headers
-                    .get(name)
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            },
+            &cookies,
+            |name| headers.get(name).map(|v| Raw::Http(v.clone())),
             req.extensions().get::<Sessions>(),
         );
         req.extensions_mut().insert(sessions);
@@ -267,7 +264,7 @@ fn finish_response<B: Default>(mut response: Response<B>, own: &[Session]) -> Re
     let Ok(emits) = super::finish(own) else {
         return server_error();
     };
-    if apply(response.headers_mut(), &emits).is_err() {
+    if apply(response.headers_mut(), emits).is_err() {
         return server_error();
     }
     response
@@ -285,7 +282,7 @@ fn server_error<B: Default>() -> Response<B> {
 }
 
 /// Adds the sessions' headers; the headers are left untouched on error.
-fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
+fn apply(headers: &mut HeaderMap, emits: Vec<Emit>) -> Result<(), ()> {
     let values = |name| -> Vec<&str> {
         headers
             .get_all(name)
@@ -296,7 +293,7 @@ fn apply(headers: &mut HeaderMap, emits: &[Emit]) -> Result<(), ()> {
     let ops = super::response_headers(emits, &values(CACHE_CONTROL), &values(VARY));
     let mut converted = Vec::with_capacity(ops.len());
     for op in ops {
-        let name = HeaderName::try_from(op.name).map_err(drop)?;
+        let name = HeaderName::try_from(&*op.name).map_err(drop)?;
         let value = HeaderValue::try_from(op.value).map_err(drop)?;
         converted.push((name, value, op.append));
     }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::{CookieHeaders, Raw};
 use crate::store::{CookieStore, SaveError};
 use crate::{KeyId, LoadError, SessionId, ValueError};
 
@@ -19,10 +20,10 @@ use io::{loaded, save};
 /// costs no cryptography).
 struct Source {
     /// Every `Cookie` header value of the request (HTTP/2 may send several).
-    cookies: Arc<[String]>,
+    cookies: CookieHeaders,
     /// The header-transport value, when the store has header transport and
     /// the request carried that header (possibly empty: "I use the header").
-    header: Option<String>,
+    header: Option<Raw>,
 }
 
 struct State {
@@ -66,6 +67,11 @@ impl Emit {
     fn is_empty(&self) -> bool {
         self.set_cookie.is_empty() && self.header.is_none()
     }
+
+    /// Nothing for the response at all: a session the handler never used.
+    pub(super) fn adds_nothing(&self) -> bool {
+        self.is_empty() && self.vary.is_none()
+    }
 }
 
 /// A request's session, from a `SessionLayer` (axum/tower), a
@@ -107,8 +113,8 @@ impl fmt::Debug for Session {
 impl Session {
     pub(super) fn new(
         store: CookieStore,
-        cookies: Arc<[String]>,
-        header: Option<String>,
+        cookies: CookieHeaders,
+        header: Option<Raw>,
         primary: Option<Session>,
     ) -> Self {
         Session {

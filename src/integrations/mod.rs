@@ -32,6 +32,7 @@ pub mod csrf_axum;
 pub mod csrf_rocket;
 mod handle;
 mod login;
+mod request;
 mod response;
 #[cfg(feature = "rocket")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
@@ -39,6 +40,7 @@ pub mod rocket;
 
 pub(crate) use handle::Emit;
 pub use handle::{Session, Sessions};
+pub(crate) use request::{CookieHeaders, Raw};
 pub(crate) use response::response_headers;
 
 /// The body of the rejection when a handler asks for a session but no
@@ -82,8 +84,8 @@ pub(crate) fn add_store(
 /// it to save); the handles this layer must finish come back second.
 pub(crate) fn begin(
     stores: &[CookieStore],
-    cookies: Arc<[String]>,
-    header: impl Fn(&str) -> Option<String>,
+    cookies: &CookieHeaders,
+    header: impl Fn(&str) -> Option<Raw>,
     outer: Option<&Sessions>,
 ) -> (Sessions, Vec<Session>) {
     let mut all: Vec<Session> = outer.map(|o| o.all.to_vec()).unwrap_or_default();
@@ -96,35 +98,35 @@ pub(crate) fn begin(
         let primary = store
             .bound_to()
             .and_then(|name| all.iter().find(|s| s.name() == name).cloned());
-        let session = Session::new(store.clone(), Arc::clone(&cookies), transport, primary);
+        let session = Session::new(store.clone(), cookies.clone(), transport, primary);
         all.push(session.clone());
         own.push(session);
     }
     (Sessions { all: all.into() }, own)
 }
 
-/// The response-time saves of `own`, in order. On the first failure the
-/// whole response must become a 500 with no session headers at all.
+/// The response-time saves of `own`, in order, leaving out sessions that
+/// add nothing (never used: then nothing is allocated). On the first
+/// failure the whole response must become a 500 with no session headers.
 /// Bound sessions are saved first: saving one may set the anchor in its
 /// primary session, which must then be saved too.
 pub(crate) fn finish(own: &[Session]) -> Result<Vec<Emit>, SaveError> {
-    let mut out = vec![Emit::default(); own.len()];
+    let mut out = Vec::new();
     let bound_first = own.iter().enumerate().filter(|(_, s)| s.is_bound());
     let then_others = own.iter().enumerate().filter(|(_, s)| !s.is_bound());
     for (index, session) in bound_first.chain(then_others) {
         match session.finish() {
-            Ok(emit) => {
-                if let Some(slot) = out.get_mut(index) {
-                    *slot = emit;
-                }
-            }
+            Ok(emit) if emit.adds_nothing() => {}
+            Ok(emit) => out.push((index, emit)),
             Err(e) => {
                 log_failure(session.name(), &e);
                 return Err(e);
             }
         }
     }
-    Ok(out)
+    // Back in the order of `own` (the bound ones were saved first).
+    out.sort_by_key(|(index, _)| *index);
+    Ok(out.into_iter().map(|(_, emit)| emit).collect())
 }
 
 #[allow(unused_variables)] // without the `tracing` feature nothing is logged
@@ -185,6 +187,10 @@ mod tests {
         assert!(!varies_on([], "cookie"));
     }
 
+    fn none() -> CookieHeaders {
+        CookieHeaders::default()
+    }
+
     fn store(name: &str) -> CookieStore {
         let keyring = crate::Keyring::from_config(
             &crate::Keyring::generate_entry(crate::Algorithm::default()).unwrap(),
@@ -213,7 +219,7 @@ mod tests {
         let err = add_store(&[store("other")], flow.clone()).unwrap_err();
         assert!(matches!(err, crate::StoreError::InvalidBinding { .. }));
         let stores = add_store(&[store("auth")], flow).unwrap();
-        let (all, own) = begin(&stores, Arc::from(vec![]), |_| None, None);
+        let (all, own) = begin(&stores, &none(), |_| None, None);
         assert_eq!(all.names().collect::<Vec<_>>(), ["auth", "flow"]);
         assert!(own[1].is_bound() && !own[0].is_bound());
         // The bound session is saved first; it sets the anchor in the empty
@@ -227,20 +233,20 @@ mod tests {
     #[test]
     fn unused_sessions_emit_nothing_and_outer_sessions_are_reused() {
         let stores = [store("a"), store("b")];
-        let (outer, own) = begin(&stores[..1], Arc::from(vec![]), |_| None, None);
+        let (outer, own) = begin(&stores[..1], &none(), |_| None, None);
         assert_eq!(own.len(), 1);
-        let (all, own) = begin(&stores, Arc::from(vec![]), |_| None, Some(&outer));
+        let (all, own) = begin(&stores, &none(), |_| None, Some(&outer));
         assert_eq!(all.names().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(own.len(), 1);
         assert_eq!(own[0].name(), "b");
-        assert_eq!(finish(&own).unwrap(), [Emit::default()]);
-        assert!(response_headers(&finish(&own).unwrap(), &[], &[]).is_empty());
+        assert_eq!(finish(&own).unwrap(), []);
+        assert!(response_headers(finish(&own).unwrap(), &[], &[]).is_empty());
     }
 
     #[test]
     fn failed_early_save_keeps_cookies_unless_touched_again() {
         let stores = [store("a")];
-        let (_, own) = begin(&stores, Arc::from(vec![]), |_| None, None);
+        let (_, own) = begin(&stores, &none(), |_| None, None);
         let s = &own[0];
         s.insert("big", &"x".repeat(10_000)).unwrap();
         assert!(matches!(s.save(), Err(SaveError::TooLarge { .. })));
@@ -260,7 +266,7 @@ mod tests {
     #[test]
     fn early_save_is_sent_once_and_superseded_by_later_changes() {
         let stores = [store("a")];
-        let (_, own) = begin(&stores, Arc::from(vec![]), |_| None, None);
+        let (_, own) = begin(&stores, &none(), |_| None, None);
         own[0].insert("k", &1).unwrap();
         own[0].save().unwrap();
         let early = finish(&own).unwrap();
@@ -275,8 +281,8 @@ mod tests {
         let stores = [store("a")];
         let (_, own) = begin(
             &stores,
-            Arc::from(vec![]),
-            |h| (h == "x-session").then(String::new),
+            &none(),
+            |h| (h == "x-session").then(|| Raw::Text(Arc::from(""))),
             None,
         );
         own[0].insert("k", &1).unwrap();
@@ -285,7 +291,12 @@ mod tests {
         let (name, value) = emit[0].header.clone().unwrap();
         assert_eq!(name, "x-session");
         assert_eq!(emit[0].vary.as_deref(), Some("x-session"));
-        let (_, own) = begin(&stores, Arc::from(vec![]), |_| Some(value.clone()), None);
+        let (_, own) = begin(
+            &stores,
+            &none(),
+            |_| Some(Raw::Text(Arc::from(value.as_str()))),
+            None,
+        );
         assert_eq!(own[0].get::<u32>("k").unwrap(), Some(1));
     }
 
@@ -300,13 +311,13 @@ mod tests {
             vary: Some("cookie".into()),
             ..Emit::default()
         };
-        let op = |name: &str, value: &str, append| HeaderOp {
+        let op = |name: &'static str, value: &str, append| HeaderOp {
             name: name.into(),
             value: value.into(),
             append,
         };
         assert_eq!(
-            response_headers(&[changed.clone(), read_only.clone()], &[], &["Accept"]),
+            response_headers(vec![changed.clone(), read_only.clone()], &[], &["Accept"]),
             [
                 op("set-cookie", "a=1", true),
                 op("set-cookie", "a.1=; Max-Age=0", true),
@@ -316,12 +327,12 @@ mod tests {
         );
         // Read only: the response varies on the cookie but stays cacheable.
         assert_eq!(
-            response_headers(std::slice::from_ref(&read_only), &["public"], &[]),
+            response_headers(vec![read_only.clone()], &["public"], &[]),
             [op("vary", "cookie", true)]
         );
-        assert!(response_headers(&[read_only], &[], &["Accept, Cookie"]).is_empty());
+        assert!(response_headers(vec![read_only], &[], &["Accept, Cookie"]).is_empty());
         assert_eq!(
-            response_headers(&[changed], &["no-cache", "public"], &["*"]),
+            response_headers(vec![changed], &["no-cache", "public"], &["*"]),
             [
                 op("set-cookie", "a=1", true),
                 op("set-cookie", "a.1=; Max-Age=0", true),

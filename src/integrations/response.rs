@@ -1,12 +1,14 @@
 //! Response headers from what the sessions emit: `Set-Cookie` lines, the
 //! header transport's header, `Cache-Control: private` and `Vary`.
 
+use std::borrow::Cow;
+
 use super::Emit;
 
 /// One header operation on the response.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct HeaderOp {
-    pub(crate) name: String,
+    pub(crate) name: Cow<'static, str>,
     pub(crate) value: String,
     /// Append a field (`Set-Cookie`, `Vary`) rather than replace the header.
     pub(crate) append: bool,
@@ -17,28 +19,33 @@ pub(crate) struct HeaderOp {
 /// `Set-Cookie` per line, the header-transport header, `Cache-Control`
 /// made private when anything is set, and `Vary` for each used session
 /// unless already covered. The frameworks only convert and apply them.
+/// The lines are moved, not copied.
 pub(crate) fn response_headers(
-    emits: &[Emit],
+    emits: Vec<Emit>,
     cache_control: &[&str],
     vary: &[&str],
 ) -> Vec<HeaderOp> {
-    let mut ops = Vec::new();
-    let mut fields: Vec<&str> = Vec::new();
+    if emits.is_empty() {
+        return Vec::new();
+    }
+    let lines = emits.iter().map(|e| e.set_cookie.len()).sum::<usize>();
+    let mut ops = Vec::with_capacity(lines + emits.len() + 1);
+    let mut fields: Vec<String> = Vec::new();
     for emit in emits {
-        ops.extend(emit.set_cookie.iter().map(|line| HeaderOp {
-            name: "set-cookie".to_owned(),
-            value: line.clone(),
+        ops.extend(emit.set_cookie.into_iter().map(|line| HeaderOp {
+            name: Cow::Borrowed("set-cookie"),
+            value: line,
             append: true,
         }));
-        if let Some((name, value)) = &emit.header {
+        if let Some((name, value)) = emit.header {
             ops.push(HeaderOp {
-                name: name.clone(),
-                value: value.clone(),
+                name: Cow::Owned(name),
+                value,
                 append: false,
             });
         }
-        if let Some(field) = &emit.vary
-            && !fields.iter().any(|f| f.eq_ignore_ascii_case(field))
+        if let Some(field) = emit.vary
+            && !fields.iter().any(|f| f.eq_ignore_ascii_case(&field))
         {
             fields.push(field);
         }
@@ -47,17 +54,17 @@ pub(crate) fn response_headers(
         // Several fields are one comma-separated list (RFC 9110 §5.3).
         if let Some(value) = private_cache_control(Some(&cache_control.join(", "))) {
             ops.push(HeaderOp {
-                name: "cache-control".to_owned(),
+                name: Cow::Borrowed("cache-control"),
                 value,
                 append: false,
             });
         }
     }
     for field in fields {
-        if !varies_on(vary.iter().copied(), field) {
+        if !varies_on(vary.iter().copied(), &field) {
             ops.push(HeaderOp {
-                name: "vary".to_owned(),
-                value: field.to_owned(),
+                name: Cow::Borrowed("vary"),
+                value: field,
                 append: true,
             });
         }

@@ -89,7 +89,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
 use rocket::{Data, async_trait};
 
-use super::{Emit, MISSING};
+use super::{CookieHeaders, Emit, MISSING, Raw};
 pub use super::{Session, Sessions};
 use crate::{CookieStore, SaveError, ValueError};
 
@@ -203,10 +203,14 @@ pub(super) fn primary_session(request: &Request<'_>) -> Option<Session> {
 /// The request's `Cookie` header values, or the cookies of its jar when it
 /// has no such header (Rocket's local client passes them only there). The
 /// jar's original cookies only: those another fairing adds are outgoing.
-fn request_cookies(request: &Request<'_>) -> Arc<[String]> {
-    let headers: Vec<String> = request.headers().get("Cookie").map(str::to_owned).collect();
-    if !headers.is_empty() {
-        return headers.into();
+fn request_cookies(request: &Request<'_>) -> CookieHeaders {
+    let headers: CookieHeaders = request
+        .headers()
+        .get("Cookie")
+        .map(|v| Raw::Text(Arc::from(v)))
+        .collect();
+    if headers.iter().next().is_some() {
+        return headers;
     }
     let jar: Vec<String> = request
         .cookies()
@@ -214,9 +218,9 @@ fn request_cookies(request: &Request<'_>) -> Arc<[String]> {
         .map(|c| format!("{}={}", c.name(), c.value()))
         .collect();
     if jar.is_empty() {
-        Arc::from([])
+        CookieHeaders::default()
     } else {
-        Arc::from([jar.join("; ")])
+        std::iter::once(Raw::Text(Arc::from(jar.join("; ")))).collect()
     }
 }
 
@@ -236,8 +240,13 @@ impl Fairing for SessionFairing {
         // store both have is loaded and saved once.
         let (sessions, own) = super::begin(
             &self.stores,
-            cookies,
-            |name| request.headers().get_one(name).map(str::to_owned),
+            &cookies,
+            |name| {
+                request
+                    .headers()
+                    .get_one(name)
+                    .map(|v| Raw::Text(Arc::from(v)))
+            },
             slot.sessions.as_ref(),
         );
         slot.sessions = Some(sessions);
@@ -252,7 +261,7 @@ impl Fairing for SessionFairing {
             return;
         }
         let applied = match super::finish(&own) {
-            Ok(emits) => apply(response, &emits),
+            Ok(emits) => apply(response, emits),
             Err(error) => {
                 log_save_error(&error);
                 None
@@ -281,7 +290,7 @@ fn bare_500<'r>() -> Response<'r> {
 }
 
 /// Adds the sessions' headers; the response is left untouched on `None`.
-fn apply(response: &mut Response<'_>, emits: &[Emit]) -> Option<()> {
+fn apply(response: &mut Response<'_>, emits: Vec<Emit>) -> Option<()> {
     let headers = response.headers();
     let cache_control: Vec<&str> = headers.get("Cache-Control").collect();
     let vary: Vec<&str> = headers.get("Vary").collect();

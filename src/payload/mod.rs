@@ -19,6 +19,8 @@ mod validate;
 
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::wipe::WipedBytes;
+
 #[cfg(any(test, fuzzing, feature = "unstable-internals"))]
 pub(crate) use validate::MAX_DEPTH;
 
@@ -91,7 +93,7 @@ pub(crate) struct Payload {
     /// A per-session max-age override in seconds ("remember me").
     pub(crate) max_age: Option<u64>,
     /// The opened plaintext the spans below point into (empty when fresh).
-    buf: Zeroizing<Vec<u8>>,
+    buf: WipedBytes,
     /// The user's map, sorted by key bytes (the encoding's order).
     data: Vec<Entry>,
     /// Flash buckets, sorted by name bytes.
@@ -109,7 +111,7 @@ impl Payload {
             idle_deadline: index.idle_deadline,
             id: index.id,
             max_age: index.max_age,
-            buf: plaintext,
+            buf: WipedBytes::take(plaintext),
             data: index.data,
             flashes: index.flashes,
         })

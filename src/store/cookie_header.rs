@@ -16,6 +16,7 @@
 use super::CookieStore;
 use super::load::Refused;
 use super::names::chunk_index;
+use crate::chunk_set::ChunkSet;
 use crate::envelope::{COUNT_PREFIX_LEN, Reject, chunk_count};
 use crate::error::LoadError;
 use crate::session::Session;
@@ -151,6 +152,9 @@ struct Found<I> {
     tails: TailTable,
     /// How many distinct chunk indices the request carried.
     present: usize,
+    /// Which: a save deletes these (and no others) when it does not
+    /// overwrite them.
+    carried: ChunkSet,
 }
 
 impl<I: AsRef<str>> Found<I> {
@@ -256,7 +260,7 @@ impl CookieStore {
         if found.first_count == 0 {
             // Chunks without chunk 0: nothing to open.
             let error = self.reject(Reject::ChunkCount);
-            return self.finish_load(Err(error), found.present, now);
+            return self.finish_load(Err(error), found.present, found.carried, now);
         }
         let mut outcome = Outcome {
             budget: self.size_limit().saturating_mul(2),
@@ -282,7 +286,7 @@ impl CookieStore {
             Outcome { expired: true, .. } => Err(LoadError::Expired),
             _ => Err(LoadError::Invalid),
         };
-        self.finish_load(result, found.present, now)
+        self.finish_load(result, found.present, found.carried, now)
     }
 
     /// Collects the distinct values of the pairs named `NAME` and `NAME.i`
@@ -304,6 +308,7 @@ impl CookieStore {
             firsts_dropped: false,
             tails: TailTable::new(max),
             present: 0,
+            carried: ChunkSet::default(),
         };
         let mut header_index = 0;
         while let Some(header) = found.headers.0.get(header_index) {
@@ -319,6 +324,7 @@ impl CookieStore {
                 };
                 let value = header.get(start..end).unwrap_or_default();
                 let same = |kept: &Span| found.headers.text(*kept) == value;
+                found.carried.insert(index);
                 if index == 0 {
                     if found.first_count == 0 {
                         found.present += 1;

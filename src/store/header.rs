@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use super::CookieStore;
 use super::SaveError;
 use super::save::Plan;
+use crate::chunk_set::ChunkSet;
 use crate::session::{Session, unix_secs};
 
 /// The result of [`CookieStore::save_header`].
@@ -61,7 +62,8 @@ impl CookieStore {
         let result = self
             .open_text(value, 1, now)
             .and_then(|session| self.admit(session));
-        self.finish_load(result, 1, now)
+        // No cookies: a save in cookies would have none to delete.
+        self.finish_load(result, 1, ChunkSet::default(), now)
     }
 
     /// Saves the session for header transport: one sealed value within the
@@ -91,7 +93,7 @@ impl CookieStore {
     ) -> Result<HeaderUpdate, SaveError> {
         Ok(match self.plan_counted(session, now, false)? {
             Plan::Nothing => HeaderUpdate::Unchanged,
-            Plan::Delete => HeaderUpdate::Clear,
+            Plan::Delete(_) => HeaderUpdate::Clear,
             Plan::Write { text, .. } => HeaderUpdate::Set(text),
         })
     }

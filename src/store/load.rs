@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use super::CookieStore;
+use crate::chunk_set::ChunkSet;
 use crate::envelope::Reject;
 use crate::error::LoadError;
 use crate::observe::{bump, event};
@@ -72,16 +73,19 @@ impl CookieStore {
     /// Counts the load's outcome (an opened session has passed
     /// [`CookieStore::admit`] already) and falls back to a fresh session on
     /// failure.
-    /// `present` is how many of the session's cookies the request carried.
+    /// `present` is how many of the session's cookies the request carried,
+    /// `carried` which ones.
     pub(super) fn finish_load(
         &self,
         result: Result<Session, LoadError>,
         present: usize,
+        carried: ChunkSet,
         now: u64,
     ) -> Session {
         let counters = &self.inner.counters;
         match result {
-            Ok(session) => {
+            Ok(mut session) => {
+                session.client_chunks = carried;
                 bump(&counters.loads_opened);
                 // `primary`: the key was the primary of the keyring that
                 // opened it (a reload may have changed the primary since).
@@ -123,6 +127,7 @@ impl CookieStore {
                 // into a lasting one.
                 if error != LoadError::Conflict {
                     session.chunks_loaded = present;
+                    session.client_chunks = carried;
                 }
                 session
             }
@@ -262,6 +267,7 @@ impl CookieStore {
             load_error: None,
             opened_with: Some((key_id, by_primary)),
             chunks_loaded: count,
+            client_chunks: ChunkSet::default(),
             sealed_len: text.len(),
             store_name: self.shared_name(),
         })

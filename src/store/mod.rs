@@ -174,7 +174,7 @@ struct Inner {
 /// let mut session = store.load(None::<&str>);
 /// session.insert("user", "alice")?;
 /// let set_cookie = store.save(&mut session)?;
-/// assert_eq!(set_cookie.len(), 2); // the session cookie, and deletion of a stale chunk index
+/// assert_eq!(set_cookie.len(), 1); // the session cookie (no cookie came, none to delete)
 ///
 /// // Request 2: the browser sends the cookie back.
 /// let cookie_header = format!("theme=dark; {}", set_cookie[0].split(';').next().unwrap());

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use super::names::chunk_name;
 use super::{CookieStore, Keys, MAX_COOKIE_LEN, SaveError};
+use crate::chunk_set::ChunkSet;
 use crate::observe::{bump, event};
 use crate::payload::{Lifetimes, Payload};
 use crate::session::{Session, unix_secs};
@@ -12,11 +13,14 @@ use crate::session::{Session, unix_secs};
 /// What [`CookieStore::save_at`] decided to write.
 pub(super) enum Plan {
     Nothing,
-    Delete,
+    /// Delete these chunk indices (the ones the client may hold).
+    Delete(ChunkSet),
     Write {
         text: String,
         chunk_lens: Vec<usize>,
         max_age: u64,
+        /// The indices the client may hold that the write does not overwrite.
+        delete: ChunkSet,
     },
 }
 
@@ -25,11 +29,14 @@ impl CookieStore {
     ///
     /// - Nothing changed (and no key re-seal or renewal is due): no lines.
     /// - Changed: the session's cookies, each within 4096 bytes of
-    ///   `name=value`, plus a deletion for every other chunk index within
-    ///   the budget, including ones this request did not carry (tabs racing
-    ///   each other leave orphans otherwise).
+    ///   `name=value`, plus a deletion for each further chunk of this store
+    ///   that the request carried (a longer session's, or the orphans of a
+    ///   response that raced this one) or an earlier save of this session
+    ///   wrote. A chunk the request did not carry is left for a later
+    ///   write: it never opens with other chunks (their count is
+    ///   authenticated), and the store's chunk names are bounded.
     /// - Empty (cleared, destroyed, or its last flash consumed) after
-    ///   having had a cookie: deletions for every chunk index.
+    ///   having had a cookie: a deletion for each of those chunks.
     ///
     /// A session opened with an older key is re-sealed with the primary key,
     /// keeping its issued-at and expiry.
@@ -63,11 +70,12 @@ impl CookieStore {
     ) -> Result<Vec<String>, SaveError> {
         let lines = match self.plan_counted(session, now, true)? {
             Plan::Nothing => Vec::new(),
-            Plan::Delete => self.inner.deletions.clone(),
+            Plan::Delete(delete) => self.deletions(delete, 0).collect(),
             Plan::Write {
                 text,
                 chunk_lens,
                 max_age,
+                delete,
             } => {
                 let mut lines = Vec::with_capacity(self.inner.max_chunks);
                 let mut rest = text.as_str();
@@ -90,11 +98,18 @@ impl CookieStore {
                     lines.push(line);
                 }
                 let written = lines.len();
-                lines.extend(self.inner.deletions.iter().skip(written).cloned());
+                lines.extend(self.deletions(delete, written));
                 lines
             }
         };
         Ok(lines)
+    }
+
+    /// The deletion lines of the indices in `delete` from `from` on, in order.
+    fn deletions(&self, delete: ChunkSet, from: usize) -> impl Iterator<Item = String> + '_ {
+        let all = self.inner.deletions.iter().enumerate().skip(from);
+        all.filter(move |(i, _)| delete.contains(*i))
+            .map(|(_, line)| line.clone())
     }
 
     /// Decides what to write and seals under `keys` (one snapshot for the
@@ -129,7 +144,9 @@ impl CookieStore {
             session.chunks_loaded = 0;
             session.sealed_len = 0;
             session.opened_with = None;
-            return Ok(Plan::Delete);
+            // The client keeps what it has if a later save of this session
+            // supersedes this one (the integrations send only the last).
+            return Ok(Plan::Delete(session.client_chunks));
         }
         let max_age = session.payload.max_age.unwrap_or(o.max_age.as_secs());
         let p = &session.payload;
@@ -165,6 +182,8 @@ impl CookieStore {
         session.is_new = false;
         session.modified = false;
         session.destroyed = false;
+        let delete = session.client_chunks;
+        session.client_chunks.insert_below(chunk_lens.len());
         session.chunks_loaded = chunk_lens.len();
         session.sealed_len = text.len();
         session.opened_with = Some((keys.primary, true));
@@ -172,6 +191,7 @@ impl CookieStore {
             text,
             chunk_lens,
             max_age: cookie_max_age,
+            delete,
         })
     }
 
@@ -290,7 +310,7 @@ impl CookieStore {
                 );
                 let _ = (text, chunk_lens);
             }
-            Ok(Plan::Delete) => {
+            Ok(Plan::Delete(_)) => {
                 event!(
                     debug,
                     cookie = self.name(),

@@ -6,6 +6,7 @@ pub(crate) mod jar;
 mod lazy;
 mod logout;
 mod properties;
+mod races;
 mod reload;
 mod rotation;
 mod scenarios;

@@ -286,11 +286,9 @@ fn check_size(store: &CookieStore, len: usize) -> Result<Option<usize>, TestCase
     }
     prop_assert!(total <= store.size_limit());
     prop_assert_eq!(value_len, session.sealed_len());
-    // Every other chunk index within the budget is deleted.
-    let expected: Vec<String> = (count..store.max_chunks())
-        .map(|i| chunk_name(name, i))
-        .collect();
-    prop_assert_eq!(deleted(&lines), expected);
+    // A fresh session: the request carried none of the store's cookies,
+    // so there is nothing to delete.
+    prop_assert!(deleted(&lines).is_empty());
 
     let loaded = store.load_at([cookie_header(&lines)], T0 + 1);
     prop_assert_eq!(loaded.load_error(), None);

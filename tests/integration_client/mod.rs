@@ -70,6 +70,18 @@ pub async fn get_with_cookies(url: &str, cookies: &[&str]) -> (StatusCode, Heade
     parts(request.send().await.unwrap()).await
 }
 
+/// GETs `url` with these `Cookie` header fields given as raw bytes (which
+/// may be outside ASCII, as a client or proxy may send), and no jar.
+pub async fn get_with_raw_cookies(url: &str, cookies: &[&[u8]]) -> (StatusCode, String) {
+    let mut request = reqwest::Client::new().get(url);
+    for cookie in cookies {
+        let value = reqwest::header::HeaderValue::from_bytes(cookie).unwrap();
+        request = request.header("cookie", value);
+    }
+    let (status, _, body) = parts(request.send().await.unwrap()).await;
+    (status, body)
+}
+
 async fn parts(response: reqwest::Response) -> (StatusCode, HeaderMap, String) {
     let status = response.status();
     let headers = response.headers().clone();

@@ -2,7 +2,7 @@
 //! request, with a bound store's session checked against its primary's
 //! (SECURITY.md, "Cookie injection"), and bound to it again when saved.
 
-use super::{Emit, Session, Shared, Source, State};
+use super::{Emit, Raw, Session, Shared, Source, State};
 use crate::SessionId;
 use crate::store::{HeaderUpdate, SaveError};
 
@@ -19,13 +19,14 @@ pub(super) fn loaded<'a>(shared: &Shared, state: &'a mut State) -> &'a mut crate
 }
 
 fn load(shared: &Shared, source: &Source) -> crate::Session {
+    let cookies = || source.cookies.iter().map(Raw::text);
     match (&source.header, &shared.primary) {
-        (Some(value), _) => shared.store.load_header(Some(value)),
+        (Some(value), _) => shared.store.load_header(Some(&value.text())),
         (None, Some(primary)) => {
             let id = primary.loaded_id();
-            (shared.store).load_bound_to(source.cookies.iter(), (primary.name(), id))
+            (shared.store).load_bound_to(cookies(), (primary.name(), id))
         }
-        (None, None) => shared.store.load(source.cookies.iter()),
+        (None, None) => shared.store.load(cookies()),
     }
 }
 

@@ -10,6 +10,8 @@
 //! With a [`Switch`] on, it reads one rule the wrong way (`misreading`); the
 //! mutation test requires that every such reader fails some vector.
 
+use std::collections::BTreeSet;
+
 use super::misreading::{M, Switch};
 use super::model_payload;
 use super::*;
@@ -43,6 +45,9 @@ pub(super) enum Read {
 pub(super) struct Loaded {
     pub(super) read: Read,
     pub(super) carried: bool,
+    /// Which of the store's chunk indices the request carried (SECURITY.md
+    /// "Writing": the deletions' `C`); empty whenever `carried` is false.
+    pub(super) indices: BTreeSet<usize>,
 }
 
 /// The most chunks a budget allows.
@@ -419,7 +424,16 @@ pub(super) fn read_cookies(c: &ReadConfig, headers: &[String], s: Switch) -> Loa
     let maxc = maxc(c.name, c.budget, s);
     let found = find(c, headers, maxc, s);
     let carried = !found.firsts.is_empty() || !found.tails.is_empty();
-    let read = |read| Loaded { read, carried };
+    let indices: BTreeSet<usize> = (!found.firsts.is_empty())
+        .then_some(0)
+        .into_iter()
+        .chain(found.tails.keys().copied())
+        .collect();
+    let read = |read| Loaded {
+        read,
+        carried,
+        indices: indices.clone(),
+    };
     if !carried {
         return read(if s.on(M::AbsentIsInvalid) {
             Read::Invalid
@@ -507,6 +521,11 @@ pub(super) fn read_cookies(c: &ReadConfig, headers: &[String], s: Switch) -> Loa
     let conflict_read = Loaded {
         read: Read::Conflict,
         carried: s.on(M::ConflictCookiesDeleted),
+        indices: if s.on(M::ConflictCookiesDeleted) {
+            indices.clone()
+        } else {
+            BTreeSet::new()
+        },
     };
     match fold.opened {
         Some(_) if ambiguous => conflict_read,
@@ -525,6 +544,7 @@ pub(super) fn read_header(c: &ReadConfig, value: Option<&str>, s: Switch) -> Loa
     let absent = Loaded {
         read: Read::Absent,
         carried: false,
+        indices: BTreeSet::new(),
     };
     let Some(raw) = value else {
         return absent;
@@ -548,6 +568,7 @@ pub(super) fn read_header(c: &ReadConfig, value: Option<&str>, s: Switch) -> Loa
     Loaded {
         read,
         carried: true,
+        indices: BTreeSet::new(),
     }
 }
 

@@ -7,6 +7,8 @@
 //! With a [`Switch`] on, it reads one rule the wrong way (`misreading`); the
 //! mutation test requires that every such writer fails some vector.
 
+use std::collections::BTreeSet;
+
 use super::misreading::{M, Switch};
 use super::model_reader::{Read, ReadConfig, maxc, read_cookies, read_header};
 use super::writer::{
@@ -52,8 +54,9 @@ struct State {
     renew: bool,
     /// The keyring entry that opened it.
     key_index: Option<usize>,
-    /// How many chunks it was read from.
-    chunks: usize,
+    /// `C`: the chunk indices the client may hold (SECURITY.md, "Writing"):
+    /// those the request carried; a save that writes adds its own.
+    client: BTreeSet<usize>,
     /// The request carried the store's cookies (or a header value).
     carried: bool,
 }
@@ -160,7 +163,7 @@ fn load(v: &WriterVector, s: Switch) -> State {
         regenerated: false,
         renew: false,
         key_index: None,
-        chunks: 0,
+        client: loaded.indices.clone(),
         carried: loaded.carried,
     };
     if let Read::Opened(p, k) = loaded.read {
@@ -182,16 +185,6 @@ fn load(v: &WriterVector, s: Switch) -> State {
         st.new = false;
         st.key_index = Some(k);
     }
-    // The store's cookies the request carried (their names only).
-    let prefix = format!("{}.", c.cookie_name);
-    st.chunks = v
-        .request_cookies
-        .iter()
-        .flat_map(|h| h.split(';'))
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(n, _)| n.trim_matches([' ', '\t']))
-        .filter(|n| *n == c.cookie_name || n.starts_with(&prefix))
-        .count();
     st
 }
 
@@ -330,18 +323,18 @@ pub(super) fn write(v: &WriterVector, s: Switch) -> Written {
         } else if s.on(M::HadCookiesMeansOpened) {
             opened
         } else {
-            opened || st.carried || s.on(M::DeleteWithoutCookie)
+            opened || st.carried
         };
         if had {
             if header {
                 out.header_response = Some(HeaderResponse::Clear);
             } else {
-                let upto = if s.on(M::DeleteOnlyCarried) {
-                    st.chunks.max(1)
+                let delete: Vec<usize> = if s.on(M::DeleteEveryIndex) {
+                    (0..maxc).collect()
                 } else {
-                    maxc
+                    st.client.iter().copied().collect()
                 };
-                out.set_cookie = Some((0..upto).map(deletion).collect());
+                out.set_cookie = Some(delete.into_iter().map(deletion).collect());
             }
         }
         return out;
@@ -481,12 +474,12 @@ pub(super) fn write(v: &WriterVector, s: Switch) -> Written {
             attributes(false)
         ));
     }
-    let upto = if s.on(M::NoStaleDeletions) {
-        st.chunks.max(lens.len())
+    let stale: Vec<usize> = if s.on(M::DeleteEveryStaleIndex) {
+        (lens.len()..maxc).collect()
     } else {
-        maxc
+        st.client.range(lens.len()..).copied().collect()
     };
-    lines.extend((lens.len()..upto).map(deletion));
+    lines.extend(stale.into_iter().map(deletion));
     out.set_cookie = Some(lines);
     out.payload_cbor = Some(hex::encode(&payload));
     out

@@ -9,6 +9,8 @@
 //! recomputes the lines from `payload-cbor` with the independent reference
 //! sealer and SECURITY.md's split, attribute and deletion rules.
 
+use std::collections::BTreeSet;
+
 use super::writer_cases::writer_vectors;
 use super::*;
 use crate::envelope::NEXT_NONCE;
@@ -18,7 +20,7 @@ use crate::store::{HeaderUpdate, SameSite, SaveError};
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const WRITER_FILE: (&str, &str) = (
     "writer.json",
-    "c0f73655e4d193e0a8db11c812e71535ebb830a3f748213964270253bb47881d",
+    "c0ae2307ec9d8448ba32c29ad2d2647f988d568623df28a1147f71a6cb31568f",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -376,11 +378,12 @@ fn reference_output(v: &WriterVector) -> (Option<Vec<String>>, Option<HeaderResp
     let maxc = most_chunks(name, c.size_limit);
     let attributes = reference_attributes(c);
     let deletion = |i: usize| format!("{}=; Max-Age=0{attributes}", chunk_name(name, i));
+    let carried = carried_indices(&v.request_cookies, name, maxc);
     let Some(cbor) = &v.payload_cbor else {
         // Nothing sealed: nothing, or (after a cookie) deletions only.
         return match (&v.set_cookie, &v.header_response) {
             (Some(lines), _) if !lines.is_empty() => {
-                (Some((0..maxc).map(deletion).collect()), None)
+                (Some(carried.iter().map(|&i| deletion(i)).collect()), None)
             }
             (lines, header) => (lines.clone(), header.clone()),
         };
@@ -411,8 +414,33 @@ fn reference_output(v: &WriterVector) -> (Option<Vec<String>>, Option<HeaderResp
         .into_iter()
         .map(|pair| format!("{pair}; Max-Age={max_age}{attributes}"))
         .collect();
-    lines.extend((lens.len()..maxc).map(deletion));
+    lines.extend(
+        carried
+            .iter()
+            .filter(|&&i| i >= lens.len())
+            .map(|&i| deletion(i)),
+    );
     (Some(lines), None)
+}
+
+/// The store's chunk indices among the request's cookies, in order, by
+/// SECURITY.md's "Cookie pairs" rule (split at `;`, then at the first `=`,
+/// names trimmed of spaces and tabs; `NAME` is 0, `NAME.i` is `i` for
+/// `1 <= i < MAXC` in decimal without leading zeros).
+fn carried_indices(headers: &[String], name: &str, maxc: usize) -> BTreeSet<usize> {
+    let pairs = headers.iter().flat_map(|h| h.split(';'));
+    let names = pairs.filter_map(|p| p.split_once('=').map(|(n, _)| n.trim_matches([' ', '\t'])));
+    names
+        .filter_map(|n| {
+            if n == name {
+                return Some(0);
+            }
+            let digits = n.strip_prefix(name)?.strip_prefix('.')?;
+            let canonical = !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit());
+            let i: usize = digits.parse().ok().filter(|_| canonical)?;
+            (1..maxc).contains(&i).then_some(i)
+        })
+        .collect()
 }
 
 /// The rules the file must pin (test-vectors/README.md has the table).

@@ -130,7 +130,7 @@ pub(super) fn writer_vectors(k: &Keys) -> Vec<WriterVector> {
     out.push(case(
         "one-chunk",
         "creation",
-        "A fresh session (created at loaded-at) gets a value and is saved 10 s later: issued-at is the creation time, expires-at is saved-at + max-age, Max-Age is the full max-age; one chunk, then the deletion of the other chunk index the 6144-byte budget allows (session.1).",
+        "A fresh session (created at loaded-at) gets a value and is saved 10 s later: issued-at is the creation time, expires-at is saved-at + max-age, Max-Age is the full max-age; one chunk, and no deletion: the request carried none of the store's cookies.",
         config(&k.xaes),
         vec![insert("user", json!("alice"))],
     ));
@@ -156,10 +156,28 @@ pub(super) fn writer_vectors(k: &Keys) -> Vec<WriterVector> {
     out.push(case(
         "three-chunks",
         "chunks",
-        "A 16384-byte budget under `session` allows ceil(16384 / 4084) = 5 chunks; a value of about 8 KiB is split greedily into three (session, session.1 at 4088 characters, session.2 the rest), and session.3 and session.4 are deleted.",
+        "A 16384-byte budget under `session` allows ceil(16384 / 4084) = 5 chunks; a value of about 8 KiB is split greedily into three (session, session.1 at 4088 characters, session.2 the rest); the request carried no cookie, so nothing is deleted.",
         three,
         vec![insert("notes", json!(filler(8000)))],
     ));
+    let mut four = config(&k.xaes);
+    four.size_limit = 12 * 1024;
+    let mut shrink = with_cookie(
+        case(
+            "shrink-deletes-carried",
+            "chunks",
+            "The request carries a two-chunk session and an orphan session.3 (left by a response that raced the one that wrote the session; its chunk count of 2 keeps it out of the session); the 12288-byte budget allows four chunks. A short value replaces the notes: one chunk is written, then deletions for the other cookies the request carried (session.1 and session.3, in index order), none for session.2, which it did not carry.",
+            four,
+            vec![insert("notes", json!("short"))],
+        ),
+        &k.xaes,
+        &json!({ "notes": filler(4000) }),
+        ISSUED,
+        EXPIRES,
+        |_| {},
+    );
+    shrink.request_cookies[0].push_str("; session.3=orphan");
+    out.push(shrink);
     let mut big = config(&k.xaes);
     big.cookie_name = "s".to_owned();
     big.size_limit = 4096;
@@ -176,7 +194,7 @@ pub(super) fn writer_vectors(k: &Keys) -> Vec<WriterVector> {
         case(
             "clear-had-cookie",
             "empty",
-            "The request's session (one cookie) is cleared: the save emits only deletions, for every index the 12288-byte budget allows (session .. session.3), with the store's attributes.",
+            "The request's session (one cookie) is cleared: the save emits only deletions, one for each of the store's cookies the request carried (session; not session.1 .. session.3, which the 12288-byte budget allows but the request did not carry), with the store's attributes.",
             twelve,
             vec![Change::Clear],
         ),
@@ -405,7 +423,7 @@ pub(super) fn writer_vectors(k: &Keys) -> Vec<WriterVector> {
         case(
             "destroy-two-chunks",
             "empty",
-            "destroy on the request's two-chunk session: deletions for both chunk indices the default budget allows, nothing sealed.",
+            "destroy on the request's two-chunk session: a deletion for each of the two cookies the request carried, nothing sealed.",
             config(&k.xaes),
             vec![Change::Destroy {
                 new_id: new_id("destroy-two-chunks"),
