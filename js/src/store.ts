@@ -37,11 +37,15 @@ export class SaveError extends Error {
 export interface StoreStats {
   /** Loads that opened a session. */
   opened: number;
-  /** Loads whose cookies were refused as `invalid` (injections included). */
+  /** Loads whose cookies were refused as `invalid`. */
   invalid: number;
   /** Loads whose session had expired. */
   expired: number;
-  /** Two different genuine sessions under the name: both refused. */
+  /**
+   * Loads that were a `conflict`: a session opened, but the request also
+   * carried another authentic session, or values the reader dropped or did
+   * not try (SECURITY.md "Opening", "Outcome"); none was used.
+   */
   injections: number;
   /** Sessions opened with a pair other than the first (re-sealed on save). */
   openedWithOlderKey: number;
@@ -64,7 +68,7 @@ export interface Hooks {
 const systemRandom = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 const nowSecs = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-const WHITE_SPACE = /^\p{White_Space}+|\p{White_Space}+$/gu;
+const SP_HTAB = /^[ \t]+|[ \t]+$/g;
 
 type Plan = { kind: 'nothing' } | { kind: 'delete' } | { kind: 'write'; text: string; lens: number[]; maxAge: bigint };
 
@@ -172,14 +176,20 @@ export class CookieStore {
     const outcome = await select(found, o.maxChunks, o.sizeLimit, (text, n) => this.#open(text, n, now));
     if ('absent' in outcome) return this.#fresh(now);
     if ('ok' in outcome) return this.#opened(outcome.ok);
-    if (outcome.injected) {
-      this.#stats.injections++;
-      this.#o.warn(`sealed-session: two different sessions under the cookie name ${JSON.stringify(this.#o.name)} (cookie injection?): both refused`);
-    }
-    this.#stats[outcome.error]++;
     const session = this.#fresh(now);
     session[STATE].loadError = outcome.error;
-    session[STATE].chunksLoaded = found.present;
+    if (outcome.error === 'conflict') {
+      this.#stats.injections++;
+      this.#o.warn(
+        `sealed-session: ambiguous cookies under the name ${JSON.stringify(this.#o.name)} (another session, or values not tried: cookie injection?): none used`,
+      );
+      // Not deleted on the next save: a deletion reaches only the host's own
+      // cookies (the user's), never one a sibling set with Domain=.
+      return session;
+    }
+    this.#stats[outcome.error]++;
+    // The request carried the store's cookies: an emptied session deletes them.
+    session[STATE].chunksLoaded = found.values.filter((v) => v.kept.length > 0).length;
     return session;
   }
 
@@ -198,13 +208,15 @@ export class CookieStore {
 
   /** @internal `loadHeader` at a given clock. */
   async loadHeaderAt(value: string | null | undefined, now: bigint): Promise<Session> {
-    const text = (value ?? '').replace(WHITE_SPACE, '');
+    // Trimmed of SP and HTAB only, as a cookie pair (a form feed stays).
+    const text = (value ?? '').replace(SP_HTAB, '');
     if (text === '') return this.#fresh(now);
     const result = text.length <= this.#o.maxChunks * MAX_COOKIE_LEN ? await this.#open(text, 1, now) : { invalid: true };
     if ('ok' in result) return this.#opened(result.ok);
     const session = this.#fresh(now);
-    session[STATE].loadError = 'expired' in result ? 'expired' : 'invalid';
-    this.#stats[session[STATE].loadError!]++;
+    const error = 'expired' in result ? 'expired' : 'invalid';
+    session[STATE].loadError = error;
+    this.#stats[error]++;
     session[STATE].chunksLoaded = 1;
     return session;
   }
@@ -250,17 +262,25 @@ export class CookieStore {
     } catch {
       return { invalid: true };
     }
+    // Authentic from here: a refusal still names the session (a second
+    // authentic id beside an opened session is a conflict).
+    const authentic = hex(payload.id);
     // Lifetimes are looked at only after authentication.
     const skew = BigInt(o.clockSkew);
-    if (payload.issuedAt > now + skew) return { invalid: true };
+    if (payload.issuedAt > now + skew) return { invalid: true, authentic };
     // Without an idle deadline, a store with an idle timeout holds the
     // session to issued_at + idle (turning the timeout on bounds old cookies).
-    const idle =
-      payload.idleDeadline ?? (o.idleTimeout !== null ? payload.issuedAt + BigInt(o.idleTimeout) : undefined);
-    if (now > payload.expiresAt + skew || (idle !== undefined && now > idle + skew)) return { expired: true };
+    const idleTimeout = o.idleTimeout !== null ? BigInt(o.idleTimeout) : null;
+    const idle = payload.idleDeadline ?? (idleTimeout !== null ? payload.issuedAt + idleTimeout : undefined);
+    if (now > payload.expiresAt + skew || (idle !== undefined && now > idle + skew)) return { expired: true, authentic };
+    // Every write seals idle_deadline = now + idle: a deadline further ahead
+    // was sealed under a longer timeout, and shortening it bounds old cookies.
+    if (idleTimeout !== null && payload.idleDeadline !== undefined && payload.idleDeadline > now + idleTimeout + skew) {
+      return { expired: true, authentic };
+    }
     // A clock ahead by up to the skew may have stamped a session issued
     // before the cut-off with a later time: those are refused too.
-    if (o.notBefore !== null && payload.issuedAt < BigInt(o.notBefore) + skew) return { expired: true };
+    if (o.notBefore !== null && payload.issuedAt < BigInt(o.notBefore) + skew) return { expired: true, authentic };
     const session = new Session({
       store: o.name,
       payload,
@@ -273,8 +293,8 @@ export class CookieStore {
       sealedLen: text.length,
       random: this.#random,
     });
-    if (o.revoked && (await o.revoked(session))) return { invalid: true };
-    return { ok: session, id: hex(payload.id) };
+    if (o.revoked && (await o.revoked(session))) return { invalid: true, authentic };
+    return { ok: session, id: authentic };
   }
 
   /**
