@@ -400,7 +400,8 @@ export class CookieStore {
     if (p.data.size === 0 && p.flashes.size === 0) {
       const hadCookie = s.chunksLoaded > 0 || !s.isNew;
       s.modified = false;
-      s.destroyed = false;
+      // A destroyed session stays destroyed through this save: values stored
+      // after it start a session issued then.
       if (!hadCookie) return { kind: 'nothing' };
       s.isNew = true;
       s.chunksLoaded = 0;

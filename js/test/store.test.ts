@@ -12,7 +12,7 @@ const KEYS = 'xaes-256-gcm:ebPHHn9722cDpZdVD7ucpZBeokYPNCVkzV6Xvou2liw:C2nzZ6tBf
 const keyring = await Keyring.fromConfig(KEYS);
 // A 12 KiB budget: up to three cookies, so chunk arrangements matter.
 const warnings: string[] = [];
-const store = await CookieStore.create({ keyring, sizeLimit: 12288, warn: (m) => warnings.push(m) });
+const store = await CookieStore.create({ keyring, name: 'session', allowNonHostName: true, sizeLimit: 12288, warn: (m) => warnings.push(m) });
 
 /** The `Cookie` pairs a browser would send back for these Set-Cookie lines. */
 function jar(lines: string[]): string[] {
@@ -112,7 +112,7 @@ test('a chunk moved between sessions, or reordered, never opens', async () => {
   const swapped = [`session=${a.cookies[1]!.split('=')[1]}`, `session.1=${a.cookies[0]!.split('=')[1]}`].join('; ');
   assert.equal((await store.load(swapped)).loadError, 'invalid');
   // Under another name (a store named `other`) it does not open either.
-  const other = await CookieStore.create({ keyring, name: 'other', sizeLimit: 12288 });
+  const other = await CookieStore.create({ keyring, name: 'other', allowNonHostName: true, sizeLimit: 12288 });
   const renamed = a.cookies.map((c) => c.replace(/^session/, 'other')).join('; ');
   assert.equal((await other.load(renamed)).loadError, 'invalid');
 });
@@ -172,8 +172,37 @@ test('writer: flashes show once, regenerateId keeps values, destroy deletes, beg
   );
 });
 
+test('writer: a destroyed session stays destroyed through the save that deletes it', async () => {
+  const t0 = 1_000_000n;
+  const s0 = await store.loadAt(null, t0);
+  s0.set('user', 'alice');
+  const cookies = jar(await store.saveAt(s0, t0));
+  const loaded = await store.loadAt(cookies.join('; '), t0 + 100n);
+  const oldId = loaded.id;
+  loaded.destroy();
+  const deletions = await store.saveAt(loaded, t0 + 100n);
+  assert.equal(deletions.length, store.maxChunks);
+  assert.ok(deletions.every((l) => l.includes('=; Max-Age=0;')));
+  // Emptied again: nothing more to delete.
+  assert.deepEqual(await store.saveAt(loaded, t0 + 150n), []);
+  loaded.set('user', 'bob');
+  const lines = await store.saveAt(loaded, t0 + 200n);
+  assert.equal(lines.length, store.maxChunks);
+  assert.notEqual(loaded.id, oldId);
+  assert.equal(loaded.issuedAt.getTime(), Number(t0 + 200n) * 1000);
+  assert.equal(loaded.expiresAt.getTime(), Number(t0 + 200n + 14n * 86400n) * 1000);
+  // A cleared (not destroyed) session keeps its creation time.
+  const kept = await store.loadAt(cookies.join('; '), t0 + 100n);
+  kept.clear();
+  await store.saveAt(kept, t0 + 100n);
+  kept.set('user', 'carol');
+  await store.saveAt(kept, t0 + 200n);
+  assert.equal(kept.issuedAt.getTime(), Number(t0) * 1000);
+  assert.equal(kept.expiresAt.getTime(), Number(t0 + 200n + 14n * 86400n) * 1000);
+});
+
 test('too large: an error, nothing emitted, the session unchanged and still saveable', async () => {
-  const small = await CookieStore.create({ keyring, sizeLimit: 300 });
+  const small = await CookieStore.create({ keyring, name: 'session', allowNonHostName: true, sizeLimit: 300 });
   const s = await small.load(null);
   s.set('big', 'x'.repeat(1000));
   await assert.rejects(small.save(s), (e: unknown) => e instanceof SaveError && e.kind === 'too-large' && e.needed > 1000 && e.allowed === 300);
@@ -182,7 +211,7 @@ test('too large: an error, nothing emitted, the session unchanged and still save
   s.set('u', 1);
   assert.equal((await small.save(s)).length, 1);
   // A session of another store is refused.
-  const other = await CookieStore.create({ keyring, name: 'other' });
+  const other = await CookieStore.create({ keyring, name: 'other', allowNonHostName: true });
   await assert.rejects(other.save(s), (e: unknown) => e instanceof SaveError && e.kind === 'wrong-store');
 });
 
@@ -208,13 +237,25 @@ test('configuration mistakes fail at construction', async () => {
     { header: 'cookie' },
     { header: 'Sec-Session' },
     { header: 'content-x' },
+    { header: 'Authorization' },
+    { header: 'x-forwarded-for' },
+    { header: 'x-csrf-token' },
   ];
   for (const o of bad) await assert.rejects(CookieStore.create({ keyring, ...o }), StoreConfigError, JSON.stringify(o));
+  // A Secure store's name starts with __Host- unless opted out; without Secure none is required.
+  for (const name of ['session', '__Secure-session', 'x__Host-s']) {
+    await assert.rejects(CookieStore.create({ keyring, name }), /must start with __Host-/, name);
+    assert.equal((await CookieStore.create({ keyring, name, allowNonHostName: true })).name, name);
+  }
+  assert.equal((await CookieStore.create({ keyring, name: 'session', secure: false })).name, 'session');
+  assert.equal((await CookieStore.create({ keyring, name: '__HOST-s' })).name, '__HOST-s');
+  assert.equal((await CookieStore.create({ keyring })).name, '__Host-session');
+  assert.equal((await CookieStore.create({ keyring, secure: false })).name, 'session');
   await assert.rejects(CookieStore.create({ keyring: KEYS as unknown as Keyring }), /keyring must be a Keyring/);
 });
 
 test('header transport: one value, trimmed; too large; clear', async () => {
-  const h = await CookieStore.create({ keyring, header: 'X-Session' });
+  const h = await CookieStore.create({ keyring, name: 'session', allowNonHostName: true, header: 'X-Session' });
   assert.equal(h.headerName, 'x-session');
   const s = await h.loadHeader(undefined);
   s.set('user', 'alice');

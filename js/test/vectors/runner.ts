@@ -101,6 +101,7 @@ async function readerStore(v: V, hooks = {}): Promise<CookieStore> {
     {
       keyring: await keyring(v.keys),
       name: v['cookie-name'],
+      allowNonHostName: true,
       sizeLimit: v['size-limit'],
       clockSkew: v['clock-skew'],
       warn: () => {},
@@ -263,6 +264,7 @@ async function writer(v: V): Promise<void> {
     {
       keyring: await keyring(st.keys),
       name: st['cookie-name'],
+      allowNonHostName: true,
       sizeLimit: st['size-limit'],
       maxAge: st['max-age'],
       ...(st['idle-timeout'] !== undefined ? { idleTimeout: st['idle-timeout'] } : {}),
