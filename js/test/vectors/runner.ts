@@ -107,6 +107,8 @@ async function readerStore(v: V, hooks = {}): Promise<CookieStore> {
       warn: () => {},
       ...(v['idle-timeout'] !== undefined ? { idleTimeout: v['idle-timeout'] } : {}),
       ...(v['not-before'] !== undefined ? { notBefore: v['not-before'] } : {}),
+      // Header transport: the store reads the header `x-session` (reader.json `header-value`).
+      ...(v['header-value'] !== undefined ? { header: 'x-session' } : {}),
     },
     hooks,
   );
@@ -208,7 +210,10 @@ async function negative(v: V): Promise<void> {
 
 async function reader(v: V): Promise<void> {
   const store = await readerStore(v);
-  const session = await store.loadAt(v['cookie-headers'], BigInt(v.now));
+  const session =
+    v['header-value'] !== undefined
+      ? await store.loadHeaderAt(v['header-value'], BigInt(v.now))
+      : await store.loadAt(v['cookie-headers'], BigInt(v.now));
   if (v.expected === 'ok') {
     expectOpened(session, 'load');
     check(session.id === v['session-id'], `session id: got ${session.id}, want ${v['session-id']}`);
