@@ -79,6 +79,22 @@ export interface CookieStoreOptions {
   notBefore?: number | Date;
   /** The application's revocation check: return true to refuse a session. */
   revoked?: (session: Session) => boolean | Promise<boolean>;
+  /**
+   * The name of the primary store this store's sessions are bound to
+   * (default none). A bound store's sessions are loaded with
+   * `CookieStore.loadBound` beside the request's primary session and bound
+   * to it with `CookieStore.bind` before saving; one that was not saved
+   * beside that primary session (another browser's, tossed by an attacker
+   * from a sibling subdomain) is refused as a `conflict` (SECURITY.md
+   * "Cookie injection"). Use it for stores the victim may hold no cookie of
+   * at all: an OAuth `state`, a checkout flow.
+   *
+   * @example
+   * ```ts
+   * const flow = await CookieStore.create({ keyring, name: '__Host-flow', boundTo: '__Host-session' });
+   * ```
+   */
+  boundTo?: string;
   /** Where warnings go (a cookie injection refused); default `console.warn`. */
   warn?: (message: string) => void;
 }
@@ -102,6 +118,7 @@ export interface Resolved {
   attributes: string;
   notBefore: number | null;
   revoked: ((session: Session) => boolean | Promise<boolean>) | null;
+  boundTo: string | null;
   warn: (message: string) => void;
 }
 
@@ -155,6 +172,10 @@ export function resolve(o: CookieStoreOptions): Resolved {
   const sizeLimit = whole(o.sizeLimit ?? 6144, 'sizeLimit', 256, Number.MAX_SAFE_INTEGER);
   const chunks = maxChunks(name, sizeLimit);
   if (chunks > 255) throw new StoreConfigError('sizeLimit allows more than 255 chunks');
+  const boundTo = o.boundTo ?? null;
+  if (boundTo !== null && (boundTo.length < 1 || boundTo.length > 128 || !TCHAR.test(boundTo) || boundTo === name)) {
+    throw new StoreConfigError('boundTo must name another store (1 to 128 token characters)');
+  }
   const clockSkew = whole(o.clockSkew ?? 60, 'clockSkew', 0, 300);
   const notBefore =
     o.notBefore === undefined ? null : Math.floor(o.notBefore instanceof Date ? o.notBefore.getTime() / 1000 : o.notBefore);
@@ -177,6 +198,7 @@ export function resolve(o: CookieStoreOptions): Resolved {
     attributes,
     notBefore,
     revoked: o.revoked ?? null,
+    boundTo,
     warn: o.warn ?? ((message) => console.warn(message)),
   };
 }

@@ -4,6 +4,7 @@
 // decided in candidates.ts; this file opens candidates and writes.
 
 import { encodedLength } from './base64.js';
+import { ANCHOR_KEY, BOUND_KEY, boundTag, sameTag } from './binding.js';
 import { find, select, chunkName, MAX_COOKIE_LEN, type Attempt } from './candidates.js';
 import { Envelope } from './envelope.js';
 import { encodePayload, openPayload, ID_LEN, type Payload } from './payload.js';
@@ -148,6 +149,11 @@ export class CookieStore {
     return { ...this.#stats };
   }
 
+  /** The name of the primary store this store's sessions are bound to, or `null`. */
+  get boundTo(): string | null {
+    return this.#o.boundTo;
+  }
+
   /** The most cookies a session spans. */
   get maxChunks(): number {
     return this.#o.maxChunks;
@@ -168,20 +174,66 @@ export class CookieStore {
     return this.loadAt(cookieHeader, nowSecs());
   }
 
-  /** @internal `load` at a given clock (Unix seconds). */
-  async loadAt(cookieHeader: string | readonly string[] | null | undefined, now: bigint): Promise<Session> {
+  /**
+   * A bound store's session (option `boundTo`) for a request whose primary
+   * session, loaded from the same request, is `primary`. A session that
+   * opens but was not bound to this primary session (another browser's,
+   * tossed by an attacker) is refused: the session is fresh and `loadError`
+   * is `'conflict'`. On a bound store `load` refuses every session that
+   * opens, since there is no primary session to compare.
+   *
+   * @example
+   * ```ts
+   * const user = await auth.load(req.headers.cookie);
+   * const state = await flow.loadBound(req.headers.cookie, user);
+   * if (state.loadError === 'conflict') res.writeHead(400).end('start the sign-in again');
+   * ```
+   */
+  async loadBound(cookieHeader: string | readonly string[] | null | undefined, primary: Session): Promise<Session> {
+    return this.loadAt(cookieHeader, nowSecs(), await boundTag(primary[STATE].store, primary[STATE].payload.id));
+  }
+
+  /**
+   * Binds `session`, of this bound store, to `primary` before both are
+   * saved: stores the primary's hash under `__bound` and, when the primary
+   * session is empty (it would write no cookie, and its id would be lost),
+   * sets `__bound_anchor` in it so that it is written too. A session
+   * holding nothing but the binding is emptied (its save deletes its
+   * cookies). Does nothing on a store that is not bound.
+   *
+   * @example
+   * ```ts
+   * state.set('oauth_state', nonce);
+   * await flow.bind(state, user);
+   * res.setHeader('Set-Cookie', [...(await auth.save(user)), ...(await flow.save(state))]);
+   * ```
+   */
+  async bind(session: Session, primary: Session): Promise<void> {
+    if (this.#o.boundTo === null) return;
+    if (session.keys().every((k) => k === BOUND_KEY)) {
+      session.delete(BOUND_KEY);
+      return;
+    }
+    if (primary.isEmpty) primary.set(ANCHOR_KEY, true);
+    session.set(BOUND_KEY, await boundTag(primary[STATE].store, primary[STATE].payload.id));
+  }
+
+  /** @internal `load` at a given clock (Unix seconds); `bound`: the tag a bound store's session must carry. */
+  async loadAt(cookieHeader: string | readonly string[] | null | undefined, now: bigint, bound: string | null = null): Promise<Session> {
     const headers = cookieHeader == null ? [] : typeof cookieHeader === 'string' ? [cookieHeader] : cookieHeader;
     const o = this.#o;
     const found = find(headers, o.name, o.maxChunks);
-    const outcome = await select(found, o.maxChunks, o.sizeLimit, (text, n) => this.#open(text, n, now));
+    let outcome = await select(found, o.maxChunks, o.sizeLimit, (text, n) => this.#open(text, n, now));
     if ('absent' in outcome) return this.#fresh(now);
+    // A bound store's session opens only beside the primary session it was bound to.
+    if ('ok' in outcome && o.boundTo !== null && !sameTag(outcome.ok.get(BOUND_KEY), bound)) outcome = { error: 'conflict' };
     if ('ok' in outcome) return this.#opened(outcome.ok);
     const session = this.#fresh(now);
     session[STATE].loadError = outcome.error;
     if (outcome.error === 'conflict') {
       this.#stats.injections++;
       this.#o.warn(
-        `sealed-session: ambiguous cookies under the name ${JSON.stringify(this.#o.name)} (another session, or values not tried: cookie injection?): none used`,
+        `sealed-session: ambiguous cookies under the name ${JSON.stringify(this.#o.name)} (another session, values not tried, or a bound session of another primary: cookie injection?): none used`,
       );
       // Not deleted on the next save: a deletion reaches only the host's own
       // cookies (the user's), never one a sibling set with Domain=.
