@@ -190,6 +190,7 @@ export class CookieStore {
    * ```
    */
   async loadBound(cookieHeader: string | readonly string[] | null | undefined, primary: Session): Promise<Session> {
+    if (!(primary instanceof Session)) throw new TypeError('loadBound needs the primary store\'s Session');
     return this.loadAt(cookieHeader, nowSecs(), await boundTag(primary[STATE].store, primary[STATE].payload.id));
   }
 
@@ -209,6 +210,7 @@ export class CookieStore {
    * ```
    */
   async bind(session: Session, primary: Session): Promise<void> {
+    if (!(session instanceof Session) || !(primary instanceof Session)) throw new TypeError('bind needs two Sessions');
     if (this.#o.boundTo === null) return;
     if (session.keys().every((k) => k === BOUND_KEY)) {
       session.delete(BOUND_KEY);
