@@ -282,3 +282,23 @@ test('Session and Keyring print no values and no keys', async () => {
   }
   assert.ok(!inspect(keyring).includes('ebPHHn97'));
 });
+
+test('an idle deadline further than the store\'s current idle timeout (+ skew) is expired', async () => {
+  const week = await CookieStore.create({ keyring, name: 'session', allowNonHostName: true, maxAge: 30 * 86400, idleTimeout: 7 * 86400 });
+  const short = await CookieStore.create({ keyring, name: 'session', allowNonHostName: true, maxAge: 30 * 86400, idleTimeout: 900 });
+  const t0 = 2_000_000n;
+  const s = await week.loadAt(null, t0);
+  s.set('user', 'alice');
+  const cookies = jar(await week.saveAt(s, t0)).join('; ');
+  // Sealed under a 7-day timeout: D = t0 + 7 days, far beyond now + 900 + 60.
+  assert.equal((await week.loadAt(cookies, t0 + 1n)).get('user'), 'alice');
+  assert.equal((await short.loadAt(cookies, t0 + 1n)).loadError, 'expired');
+  // D = now + idle + skew exactly still opens; one second more does not.
+  const d = t0 + 7n * 86400n;
+  assert.equal((await short.loadAt(cookies, d - 960n)).get('user'), 'alice');
+  assert.equal((await short.loadAt(cookies, d - 961n)).loadError, 'expired');
+  // What the short store seals itself opens in it.
+  const again = await short.loadAt(null, t0);
+  again.set('user', 'bob');
+  assert.equal((await short.loadAt(jar(await short.saveAt(again, t0)).join('; '), t0 + 1n)).get('user'), 'bob');
+});
