@@ -6,7 +6,7 @@
 
 import { COUNT_PREFIX_LEN, chunkCount } from './envelope.js';
 
-/** At most this many occurrences of chunk 0 are kept. */
+/** At most this many distinct values of chunk 0 are kept. */
 export const MAX_FIRST_CHUNKS = 8;
 /** The most bytes of `name=value` one cookie may carry. */
 export const MAX_COOKIE_LEN = 4096;
@@ -48,46 +48,56 @@ function trimSpTab(s: string): string {
   return s.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
-/** What the store's cookies in a request are. */
-export interface Found {
-  /** Number of distinct indices present (0: none of the store's cookies). */
-  present: number;
-  /** The first 8 occurrences of chunk 0. */
-  firsts: string[];
-  /** Index i >= 1 to its first and last occurrence. */
-  tails: Map<number, [string, string]>;
+/** The distinct values of one index, in order of first occurrence. */
+export interface Values {
+  /** The kept values: up to 8 for index 0, 2 for every other index. */
+  kept: string[];
+  /** True when a further distinct value came and was dropped. */
+  dropped: boolean;
 }
 
-/** Collects the store's cookies from `headers`. */
+/** What the store's cookies in a request are. */
+export interface Found {
+  /** True when any pair is the store's (else: absent, no error). */
+  any: boolean;
+  /** Index i (0 .. MAXC-1) to its distinct values. */
+  values: Values[];
+}
+
+/** Distinct values kept for chunk 0 (SECURITY.md "Values"). */
+const KEPT_FIRST = MAX_FIRST_CHUNKS;
+/** Distinct values kept for each further index. */
+const KEPT_TAIL = 2;
+
+/** Collects the store's cookies from `headers`: identical copies count once. */
 export function find(headers: Iterable<string>, name: string, max: number): Found {
-  const found: Found = { present: 0, firsts: [], tails: new Map() };
-  let sawFirst = false;
+  const found: Found = { any: false, values: Array.from({ length: max }, () => ({ kept: [], dropped: false })) };
   for (const [cookie, value] of cookiePairs(headers)) {
     const i = chunkIndex(cookie, name, max);
     if (i === null) continue;
-    if (i === 0) {
-      if (!sawFirst) found.present++;
-      sawFirst = true;
-      if (found.firsts.length < MAX_FIRST_CHUNKS) found.firsts.push(value);
-    } else {
-      const t = found.tails.get(i);
-      if (!t) found.present++;
-      found.tails.set(i, t ? [t[0], value] : [value, value]);
-    }
+    found.any = true;
+    const slot = found.values[i]!;
+    if (slot.kept.includes(value)) continue;
+    if (slot.kept.length < (i === 0 ? KEPT_FIRST : KEPT_TAIL)) slot.kept.push(value);
+    else slot.dropped = true;
   }
   return found;
 }
 
-/** One candidate's result, as the store reports it. */
-export type Attempt<S> = { ok: S; id: string } | { expired: true } | { invalid: true };
+/**
+ * One candidate's result, as the store reports it. `authentic` is the id of
+ * a session whose payload authenticated but that did not open (expired,
+ * issued in the future, revoked): it still counts for the conflict rule.
+ */
+export type Attempt<S> = { ok: S; id: string } | { expired: true; authentic: string } | { invalid: true; authentic?: string };
 
 /** The reader's answer for a request. */
-export type Outcome<S> = { absent: true } | { ok: S } | { error: 'invalid' | 'expired'; injected?: boolean };
+export type Outcome<S> = { absent: true } | { ok: S } | { error: 'invalid' | 'expired' | 'conflict' };
 
 /**
  * Runs the attempts of SECURITY.md "Opening" over `found`. `open(text, n)`
- * opens one candidate text for `n` chunks; `maxText` is `MAXC × 4096`;
- * `budget` the store's size budget.
+ * opens one candidate text for `n` chunks (steps 2 to 12); `budget` is the
+ * store's size budget.
  */
 export async function select<S>(
   found: Found,
@@ -95,70 +105,65 @@ export async function select<S>(
   budget: number,
   open: (text: string, count: number) => Promise<Attempt<S>>,
 ): Promise<Outcome<S>> {
-  if (found.present === 0) return { absent: true };
-  if (found.firsts.length === 0) return { error: 'invalid' };
+  if (!found.any) return { absent: true };
+  const { values } = found;
+  const first = values[0]!;
+  if (first.kept.length === 0) return { error: 'invalid' };
   const maxText = max * MAX_COOKIE_LEN;
-  let work = budget * 2;
-  let opened: { ok: S; id: string } | null = null;
-  let conflict = false;
+  let left = budget * 2;
+  // A dropped value, an untried attempt or two authentic ids.
+  let ambiguous = first.dropped;
+  let opened: S | null = null;
+  let authentic: string | null = null;
   let expired = false;
-  let incomplete = false;
   const fold = (a: Attempt<S>): void => {
-    if ('ok' in a) {
-      if (!opened) opened = a;
-      else if (opened.id !== a.id) conflict = true;
-    } else if ('expired' in a) {
-      expired = true;
+    const id = 'ok' in a ? a.id : a.authentic;
+    if (id !== undefined) {
+      if (authentic === null) authentic = id;
+      else if (authentic !== id) ambiguous = true;
     }
+    if ('ok' in a) opened ??= a.ok;
+    else if ('expired' in a) expired = true;
   };
-  attempts: for (const [i, c0] of found.firsts.entries()) {
-    if (work === 0) break;
-    // The same value again (one cookie set for two paths) gives the same candidates.
-    if (found.firsts.slice(0, i).includes(c0)) continue;
-    // N from the first 12 characters of chunk 0 and the following first occurrences.
+  attempts: for (const c0 of first.kept) {
+    // Step 1: N from the first 12 characters of c0 and the first values after.
     let prefix = c0;
-    for (let j = 1; j < max && prefix.length < COUNT_PREFIX_LEN; j++) {
-      const t = found.tails.get(j);
-      if (!t) break;
-      prefix += t[0];
-    }
-    const n = chunkCount(prefix.slice(0, COUNT_PREFIX_LEN));
-    if (n === null || n < 1 || n > max) {
-      fold({ invalid: true });
-      continue;
-    }
-    let differ = false;
-    for (let j = 1; j < n; j++) {
-      const t = found.tails.get(j);
-      if (!t) {
-        fold({ invalid: true });
+    for (let j = 1; j < max && prefix.length < COUNT_PREFIX_LEN && values[j]!.kept.length > 0; j++) {
+      const v = values[j]!;
+      if (v.kept.length > 1 || v.dropped) {
+        // N depends on which value is read: untried.
+        ambiguous = true;
         continue attempts;
       }
-      differ ||= t[0] !== t[1];
+      prefix += v.kept[0];
     }
-    for (const pick of differ ? [0, 1] : [0]) {
-      const pieces = [c0];
-      for (let j = 1; j < n; j++) pieces.push(found.tails.get(j)![pick]!);
+    const n = chunkCount(prefix.slice(0, COUNT_PREFIX_LEN));
+    if (n === null || n < 1 || n > max) continue;
+    // Step 2: every index 1 .. N-1 present; indices N and above ignored.
+    const tails = values.slice(1, n);
+    if (tails.some((v) => v.kept.length === 0)) continue;
+    // Step 3: a dropped value or two varying indices leave combinations untried.
+    const varying = tails.filter((v) => v.kept.length === 2).length;
+    if (varying > 1 || tails.some((v) => v.dropped)) {
+      ambiguous = true;
+      continue;
+    }
+    for (let pick = 0; pick <= varying; pick++) {
+      const pieces = [c0, ...tails.map((v) => v.kept[Math.min(pick, v.kept.length - 1)]!)];
       const len = pieces.reduce((sum, p) => sum + p.length, 0);
-      // Only texts within the length limit cost decoding work.
+      // The work bound: only texts within the length limit cost decoding work.
       if (len <= maxText) {
-        if (len > work) {
-          work = 0;
-          incomplete = true;
+        if (len > left) {
+          ambiguous = true;
           break attempts;
         }
-        work -= len;
+        left -= len;
       }
-      // Step 1: no empty piece, the whole text within MAXC x 4096.
-      if (pieces.some((p) => p.length === 0) || len > maxText) {
-        fold({ invalid: true });
-        continue;
-      }
+      // Opening step 1: no empty piece, the whole text within MAXC x 4096.
+      if (pieces.some((p) => p.length === 0) || len > maxText) continue;
       fold(await open(pieces.join(''), n));
     }
   }
-  const result = opened as { ok: S; id: string } | null;
-  if (result && (conflict || incomplete)) return { error: 'invalid', injected: true };
-  if (result) return { ok: result.ok };
+  if (opened !== null) return ambiguous ? { error: 'conflict' } : { ok: opened };
   return { error: expired ? 'expired' : 'invalid' };
 }

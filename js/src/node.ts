@@ -5,11 +5,21 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CookieStore } from './store.js';
+import { StoreConfigError } from './options.js';
 import type { Session } from './session.js';
 
 /** A request that carries its session (set by `sessions`). */
 export interface WithSession {
   session: Session;
+}
+
+// A bound store's sessions open only beside their primary session
+// (`loadBound`): loaded here on their own, every one would be refused.
+function unbound(store: CookieStore): CookieStore {
+  if (store.boundTo !== null) {
+    throw new StoreConfigError(`store ${JSON.stringify(store.name)} is bound to ${JSON.stringify(store.boundTo)}: load it with loadBound beside that store's session`);
+  }
+  return store;
 }
 
 function appendVary(res: ServerResponse, field: string): void {
@@ -77,8 +87,12 @@ export async function saveSession(store: CookieStore, req: IncomingMessage, res:
  *   res.send(`visit ${n}`);
  * });
  * ```
+ *
+ * @throws {StoreConfigError} for a bound store (option `boundTo`): load
+ * it with `loadBound` beside its primary store's session.
  */
 export function sessions(store: CookieStore) {
+  unbound(store);
   return (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     loadSession(store, req).then((session) => {
       (req as IncomingMessage & WithSession).session = session;
@@ -102,11 +116,15 @@ export function sessions(store: CookieStore) {
  *   res.end('hello');
  * })).listen(3000);
  * ```
+ *
+ * @throws {StoreConfigError} for a bound store (option `boundTo`): load
+ * it with `loadBound` beside its primary store's session.
  */
 export function withSessions(
   store: CookieStore,
   handler: (req: IncomingMessage, res: ServerResponse, session: Session) => void | Promise<void>,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  unbound(store);
   return async (req, res) => {
     const session = await loadSession(store, req);
     deferEnd(res, () => saveSession(store, req, res, session));

@@ -27,8 +27,23 @@ export class ValueError extends Error {
   }
 }
 
-/** Why the request's cookies did not give a session. */
-export type LoadError = 'invalid' | 'expired';
+/**
+ * Why the request's cookies did not give a session (SECURITY.md "Opening",
+ * "Outcome"): `invalid` (forged, damaged, sealed by an unknown key),
+ * `expired` (authentic but past its expiry or idle deadline), or `conflict`
+ * (a session opened, but the request also carried another authentic
+ * session, or cookie values the reader dropped or did not try: someone
+ * added cookies under the name, so none is used). A conflict's cookies are
+ * not deleted by the next save: the user's session opens again once the
+ * added cookies are gone.
+ *
+ * @example
+ * ```ts
+ * const session = await store.load(req.headers.cookie);
+ * if (session.loadError === 'conflict') log.warn('cookie injection against the session cookie');
+ * ```
+ */
+export type LoadError = 'invalid' | 'expired' | 'conflict';
 
 /** @internal What the store reads and writes. */
 export interface SessionState {

@@ -4,6 +4,7 @@
 // decided in candidates.ts; this file opens candidates and writes.
 
 import { encodedLength } from './base64.js';
+import { ANCHOR_KEY, BOUND_KEY, boundTag, sameTag } from './binding.js';
 import { find, select, chunkName, MAX_COOKIE_LEN, type Attempt } from './candidates.js';
 import { Envelope } from './envelope.js';
 import { encodePayload, openPayload, ID_LEN, type Payload } from './payload.js';
@@ -37,11 +38,15 @@ export class SaveError extends Error {
 export interface StoreStats {
   /** Loads that opened a session. */
   opened: number;
-  /** Loads whose cookies were refused as `invalid` (injections included). */
+  /** Loads whose cookies were refused as `invalid`. */
   invalid: number;
   /** Loads whose session had expired. */
   expired: number;
-  /** Two different genuine sessions under the name: both refused. */
+  /**
+   * Loads that were a `conflict`: a session opened, but the request also
+   * carried another authentic session, or values the reader dropped or did
+   * not try (SECURITY.md "Opening", "Outcome"); none was used.
+   */
   injections: number;
   /** Sessions opened with a pair other than the first (re-sealed on save). */
   openedWithOlderKey: number;
@@ -64,7 +69,7 @@ export interface Hooks {
 const systemRandom = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 const nowSecs = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-const WHITE_SPACE = /^\p{White_Space}+|\p{White_Space}+$/gu;
+const SP_HTAB = /^[ \t]+|[ \t]+$/g;
 
 type Plan = { kind: 'nothing' } | { kind: 'delete' } | { kind: 'write'; text: string; lens: number[]; maxAge: bigint };
 
@@ -144,6 +149,11 @@ export class CookieStore {
     return { ...this.#stats };
   }
 
+  /** The name of the primary store this store's sessions are bound to, or `null`. */
+  get boundTo(): string | null {
+    return this.#o.boundTo;
+  }
+
   /** The most cookies a session spans. */
   get maxChunks(): number {
     return this.#o.maxChunks;
@@ -164,22 +174,76 @@ export class CookieStore {
     return this.loadAt(cookieHeader, nowSecs());
   }
 
-  /** @internal `load` at a given clock (Unix seconds). */
-  async loadAt(cookieHeader: string | readonly string[] | null | undefined, now: bigint): Promise<Session> {
+  /**
+   * A bound store's session (option `boundTo`) for a request whose primary
+   * session, loaded from the same request, is `primary`. A session that
+   * opens but was not bound to this primary session (another browser's,
+   * tossed by an attacker) is refused: the session is fresh and `loadError`
+   * is `'conflict'`. On a bound store `load` refuses every session that
+   * opens, since there is no primary session to compare.
+   *
+   * @example
+   * ```ts
+   * const user = await auth.load(req.headers.cookie);
+   * const state = await flow.loadBound(req.headers.cookie, user);
+   * if (state.loadError === 'conflict') res.writeHead(400).end('start the sign-in again');
+   * ```
+   */
+  async loadBound(cookieHeader: string | readonly string[] | null | undefined, primary: Session): Promise<Session> {
+    if (!(primary instanceof Session)) throw new TypeError('loadBound needs the primary store\'s Session');
+    return this.loadAt(cookieHeader, nowSecs(), await boundTag(primary[STATE].store, primary[STATE].payload.id));
+  }
+
+  /**
+   * Binds `session`, of this bound store, to `primary` before both are
+   * saved: stores the primary's hash under `__bound` and, when the primary
+   * session is empty (it would write no cookie, and its id would be lost),
+   * sets `__bound_anchor` in it so that it is written too. A session
+   * holding nothing but the binding is emptied (its save deletes its
+   * cookies). Does nothing on a store that is not bound.
+   *
+   * @example
+   * ```ts
+   * state.set('oauth_state', nonce);
+   * await flow.bind(state, user);
+   * res.setHeader('Set-Cookie', [...(await auth.save(user)), ...(await flow.save(state))]);
+   * ```
+   */
+  async bind(session: Session, primary: Session): Promise<void> {
+    if (!(session instanceof Session) || !(primary instanceof Session)) throw new TypeError('bind needs two Sessions');
+    if (this.#o.boundTo === null) return;
+    if (session.keys().every((k) => k === BOUND_KEY)) {
+      session.delete(BOUND_KEY);
+      return;
+    }
+    if (primary.isEmpty) primary.set(ANCHOR_KEY, true);
+    session.set(BOUND_KEY, await boundTag(primary[STATE].store, primary[STATE].payload.id));
+  }
+
+  /** @internal `load` at a given clock (Unix seconds); `bound`: the tag a bound store's session must carry. */
+  async loadAt(cookieHeader: string | readonly string[] | null | undefined, now: bigint, bound: string | null = null): Promise<Session> {
     const headers = cookieHeader == null ? [] : typeof cookieHeader === 'string' ? [cookieHeader] : cookieHeader;
     const o = this.#o;
     const found = find(headers, o.name, o.maxChunks);
-    const outcome = await select(found, o.maxChunks, o.sizeLimit, (text, n) => this.#open(text, n, now));
+    let outcome = await select(found, o.maxChunks, o.sizeLimit, (text, n) => this.#open(text, n, now));
     if ('absent' in outcome) return this.#fresh(now);
+    // A bound store's session opens only beside the primary session it was bound to.
+    if ('ok' in outcome && o.boundTo !== null && !sameTag(outcome.ok.get(BOUND_KEY), bound)) outcome = { error: 'conflict' };
     if ('ok' in outcome) return this.#opened(outcome.ok);
-    if (outcome.injected) {
-      this.#stats.injections++;
-      this.#o.warn(`sealed-session: two different sessions under the cookie name ${JSON.stringify(this.#o.name)} (cookie injection?): both refused`);
-    }
-    this.#stats[outcome.error]++;
     const session = this.#fresh(now);
     session[STATE].loadError = outcome.error;
-    session[STATE].chunksLoaded = found.present;
+    if (outcome.error === 'conflict') {
+      this.#stats.injections++;
+      this.#o.warn(
+        `sealed-session: ambiguous cookies under the name ${JSON.stringify(this.#o.name)} (another session, values not tried, or a bound session of another primary: cookie injection?): none used`,
+      );
+      // Not deleted on the next save: a deletion reaches only the host's own
+      // cookies (the user's), never one a sibling set with Domain=.
+      return session;
+    }
+    this.#stats[outcome.error]++;
+    // The request carried the store's cookies: an emptied session deletes them.
+    session[STATE].chunksLoaded = found.values.filter((v) => v.kept.length > 0).length;
     return session;
   }
 
@@ -198,13 +262,15 @@ export class CookieStore {
 
   /** @internal `loadHeader` at a given clock. */
   async loadHeaderAt(value: string | null | undefined, now: bigint): Promise<Session> {
-    const text = (value ?? '').replace(WHITE_SPACE, '');
+    // Trimmed of SP and HTAB only, as a cookie pair (a form feed stays).
+    const text = (value ?? '').replace(SP_HTAB, '');
     if (text === '') return this.#fresh(now);
     const result = text.length <= this.#o.maxChunks * MAX_COOKIE_LEN ? await this.#open(text, 1, now) : { invalid: true };
     if ('ok' in result) return this.#opened(result.ok);
     const session = this.#fresh(now);
-    session[STATE].loadError = 'expired' in result ? 'expired' : 'invalid';
-    this.#stats[session[STATE].loadError!]++;
+    const error = 'expired' in result ? 'expired' : 'invalid';
+    session[STATE].loadError = error;
+    this.#stats[error]++;
     session[STATE].chunksLoaded = 1;
     return session;
   }
@@ -250,17 +316,25 @@ export class CookieStore {
     } catch {
       return { invalid: true };
     }
+    // Authentic from here: a refusal still names the session (a second
+    // authentic id beside an opened session is a conflict).
+    const authentic = hex(payload.id);
     // Lifetimes are looked at only after authentication.
     const skew = BigInt(o.clockSkew);
-    if (payload.issuedAt > now + skew) return { invalid: true };
+    if (payload.issuedAt > now + skew) return { invalid: true, authentic };
     // Without an idle deadline, a store with an idle timeout holds the
     // session to issued_at + idle (turning the timeout on bounds old cookies).
-    const idle =
-      payload.idleDeadline ?? (o.idleTimeout !== null ? payload.issuedAt + BigInt(o.idleTimeout) : undefined);
-    if (now > payload.expiresAt + skew || (idle !== undefined && now > idle + skew)) return { expired: true };
+    const idleTimeout = o.idleTimeout !== null ? BigInt(o.idleTimeout) : null;
+    const idle = payload.idleDeadline ?? (idleTimeout !== null ? payload.issuedAt + idleTimeout : undefined);
+    if (now > payload.expiresAt + skew || (idle !== undefined && now > idle + skew)) return { expired: true, authentic };
+    // Every write seals idle_deadline = now + idle: a deadline further ahead
+    // was sealed under a longer timeout, and shortening it bounds old cookies.
+    if (idleTimeout !== null && payload.idleDeadline !== undefined && payload.idleDeadline > now + idleTimeout + skew) {
+      return { expired: true, authentic };
+    }
     // A clock ahead by up to the skew may have stamped a session issued
     // before the cut-off with a later time: those are refused too.
-    if (o.notBefore !== null && payload.issuedAt < BigInt(o.notBefore) + skew) return { expired: true };
+    if (o.notBefore !== null && payload.issuedAt < BigInt(o.notBefore) + skew) return { expired: true, authentic };
     const session = new Session({
       store: o.name,
       payload,
@@ -273,8 +347,8 @@ export class CookieStore {
       sealedLen: text.length,
       random: this.#random,
     });
-    if (o.revoked && (await o.revoked(session))) return { invalid: true };
-    return { ok: session, id: hex(payload.id) };
+    if (o.revoked && (await o.revoked(session))) return { invalid: true, authentic };
+    return { ok: session, id: authentic };
   }
 
   /**
@@ -380,7 +454,8 @@ export class CookieStore {
     if (p.data.size === 0 && p.flashes.size === 0) {
       const hadCookie = s.chunksLoaded > 0 || !s.isNew;
       s.modified = false;
-      s.destroyed = false;
+      // A destroyed session stays destroyed through this save: values stored
+      // after it start a session issued then.
       if (!hadCookie) return { kind: 'nothing' };
       s.isNew = true;
       s.chunksLoaded = 0;

@@ -7,8 +7,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CookieStore, Keyring } from '../src/index.js';
-import { withSessions } from '../src/node.js';
+import { CookieStore, Keyring, StoreConfigError } from '../src/index.js';
+import { sessions, withSessions } from '../src/node.js';
 
 const keyring = await Keyring.fromConfig(Keyring.generateEntry());
 const store = await CookieStore.create({ keyring, secure: false, sizeLimit: 512, header: 'x-session' });
@@ -54,4 +54,10 @@ test('header transport: answered in the header only, with Vary naming it', async
   assert.ok(value && value.length > 40);
   const second = await fetch(`${base}/`, { headers: { 'x-session': value } });
   assert.equal(await second.text(), '2');
+});
+
+test('a bound store is refused by the integration (it opens only beside its primary session)', async () => {
+  const flow = await CookieStore.create({ keyring, name: 'flow', secure: false, boundTo: 'session' });
+  assert.throws(() => sessions(flow), StoreConfigError);
+  assert.throws(() => withSessions(flow, () => {}), /bound to "session"/);
 });

@@ -189,3 +189,34 @@ test('a tampered cookie is refused by both, with the same outcome', async () => 
   assert.equal((await client.json('/whoami')).user, 'alice');
   assert.equal((await client.json('/node/whoami')).user, 'alice');
 });
+
+test('an injected session beside the user\'s is a conflict on both sides; nothing is deleted, and the session opens again once it is gone', async () => {
+  // The attacker's own, genuine session (logged in as mallory)...
+  const attacker = new Client();
+  const reg = await attacker.request('POST', '/register', { form: { username: 'mallory', password: 'correct horse', csrf_token: await attacker.csrf('/register') } });
+  assert.equal(reg.status, 303, reg.text);
+  const login = await attacker.request('POST', '/login', { form: { username: 'mallory', password: 'correct horse', csrf_token: await attacker.csrf('/login') } });
+  assert.equal(login.status, 303, login.text);
+  assert.equal((await attacker.json('/node/whoami')).user, 'mallory');
+  const tossed = (await attacker.jar.getCookies(base)).find((c) => c.key === 'session')!.value;
+  // ...set in the victim's jar on more specific paths (as a sibling
+  // subdomain or a plain-HTTP page could): the jar sends it first.
+  for (const path of ['/node', '/whoami']) await client.jar.setCookie(`session=${tossed}; Path=${path}`, base);
+  const nodeView = await client.json('/node/whoami');
+  const rustView = await client.json('/whoami');
+  for (const view of [nodeView, rustView]) {
+    assert.equal(view.user, null);
+    assert.equal(view.is_new, true);
+  }
+  assert.equal(nodeView.load_error, 'conflict');
+  assert.match(String(rustView.load_error), /ambiguous/);
+  // Neither side deleted the user's cookies.
+  assert.deepEqual(
+    (await client.jar.getCookies(base)).filter((c) => c.path === '/' && /^session(\.\d+)?$/.test(c.key)).map((c) => c.key).sort(),
+    ['session', 'session.1', 'session.2'],
+  );
+  // The injected cookies gone, the user's session opens again on both.
+  for (const path of ['/node', '/whoami']) await client.jar.setCookie(`session=; Max-Age=0; Path=${path}`, base);
+  assert.equal((await client.json('/node/whoami')).user, 'alice');
+  assert.equal((await client.json('/whoami')).user, 'alice');
+});
