@@ -427,7 +427,10 @@ impl KeyReloaderBuilder {
 ///
 /// let new_id = Keyring::from_config(&new)?.primary_id();
 /// let deadline = Instant::now() + Duration::from_secs(10);
-/// while store.keyring().primary_id() != new_id && Instant::now() < deadline {
+/// // (The keyring is swapped, then the reload counted: wait for both.)
+/// while (store.keyring().primary_id() != new_id || store.stats().reloads_applied == 0)
+///     && Instant::now() < deadline
+/// {
 ///     std::thread::sleep(Duration::from_millis(10));
 /// }
 /// assert_eq!(store.keyring().primary_id(), new_id);
