@@ -369,8 +369,10 @@ export class CookieStore {
 
   /**
    * The `Set-Cookie` values for `session` (possibly none): its chunks then
-   * deletions of the other chunk names, or only deletions for an emptied
-   * session. After it, the session counts as saved.
+   * deletions of the chunk names past them that the client may hold (the
+   * request carried them, or a save of this session wrote them), or only
+   * deletions of those for an emptied session. After it, the session
+   * counts as saved.
    *
    * @throws {SaveError} `too-large` (nothing emitted; the client keeps its
    * previous cookies) or `wrong-store`.
