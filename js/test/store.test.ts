@@ -397,3 +397,15 @@ test('property: after any race of two responses, one write from the next request
     { numRuns: 60 },
   );
 });
+
+test('writer: after a conflict a write deletes nothing, not even the chunks the request carried', async () => {
+  const victim = await sessionWith({ user: 'victim', pad: 'v'.repeat(6000) });
+  const attacker = await sessionWith({ user: 'attacker' });
+  assert.equal(victim.cookies.length, 2);
+  const s = await store.load([attacker.cookies[0]!, ...victim.cookies]);
+  assert.equal(s.loadError, 'conflict');
+  s.set('user', 'someone');
+  const lines = await store.save(s);
+  assert.deepEqual(lines.map((l) => l.split('=')[0]), ['session']);
+  assert.ok(!lines[0]!.includes('=; Max-Age=0;'));
+});
