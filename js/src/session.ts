@@ -55,6 +55,12 @@ export interface SessionState {
   loadError: LoadError | null;
   openedWith: { keyId: string; primary: boolean } | null;
   chunksLoaded: number;
+  /**
+   * `C` of SECURITY.md "Writing": the store's chunk indices the client may
+   * hold (those the request carried, none after a conflict, plus every
+   * index a save of this session wrote). A save deletes only these.
+   */
+  held: Set<number>;
   sealedLen: number;
   random: (n: number) => Uint8Array;
 }

@@ -71,7 +71,11 @@ const nowSecs = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 const SP_HTAB = /^[ \t]+|[ \t]+$/g;
 
-type Plan = { kind: 'nothing' } | { kind: 'delete' } | { kind: 'write'; text: string; lens: number[]; maxAge: bigint };
+/** `deleted`: the chunk indices to delete, in index order. */
+type Plan =
+  | { kind: 'nothing' }
+  | { kind: 'delete'; deleted: number[] }
+  | { kind: 'write'; text: string; lens: number[]; maxAge: bigint; deleted: number[] };
 
 /**
  * Sealed, stateless sessions in cookies.
@@ -229,7 +233,13 @@ export class CookieStore {
     if ('absent' in outcome) return this.#fresh(now);
     // A bound store's session opens only beside the primary session it was bound to.
     if ('ok' in outcome && o.boundTo !== null && !sameTag(outcome.ok.get(BOUND_KEY), bound)) outcome = { error: 'conflict' };
-    if ('ok' in outcome) return this.#opened(outcome.ok);
+    // The indices the request carried: each may be deleted by a later save.
+    const carried = new Set<number>();
+    found.values.forEach((v, i) => v.kept.length > 0 && carried.add(i));
+    if ('ok' in outcome) {
+      outcome.ok[STATE].held = carried;
+      return this.#opened(outcome.ok);
+    }
     const session = this.#fresh(now);
     session[STATE].loadError = outcome.error;
     if (outcome.error === 'conflict') {
@@ -243,7 +253,8 @@ export class CookieStore {
     }
     this.#stats[outcome.error]++;
     // The request carried the store's cookies: an emptied session deletes them.
-    session[STATE].chunksLoaded = found.values.filter((v) => v.kept.length > 0).length;
+    session[STATE].chunksLoaded = carried.size;
+    session[STATE].held = carried;
     return session;
   }
 
@@ -272,6 +283,7 @@ export class CookieStore {
     session[STATE].loadError = error;
     this.#stats[error]++;
     session[STATE].chunksLoaded = 1;
+    session[STATE].held = new Set([0]);
     return session;
   }
 
@@ -299,6 +311,7 @@ export class CookieStore {
       loadError: null,
       openedWith: null,
       chunksLoaded: 0,
+      held: new Set(),
       sealedLen: 0,
       random: this.#random,
     };
@@ -344,6 +357,9 @@ export class CookieStore {
       loadError: null,
       openedWith: { keyId: opened.keyId, primary: opened.byPrimary },
       chunksLoaded: count,
+      // The indices the request carried are set by the caller (for
+      // header transport: the one value).
+      held: new Set([0]),
       sealedLen: text.length,
       random: this.#random,
     });
@@ -353,8 +369,10 @@ export class CookieStore {
 
   /**
    * The `Set-Cookie` values for `session` (possibly none): its chunks then
-   * deletions of the other chunk names, or only deletions for an emptied
-   * session. After it, the session counts as saved.
+   * deletions of the chunk names past them that the client may hold (the
+   * request carried them, or a save of this session wrote them), or only
+   * deletions of those for an emptied session. After it, the session
+   * counts as saved.
    *
    * @throws {SaveError} `too-large` (nothing emitted; the client keeps its
    * previous cookies) or `wrong-store`.
@@ -372,14 +390,14 @@ export class CookieStore {
   async saveAt(session: Session, now: bigint): Promise<string[]> {
     const plan = await this.#counted(this.#plan(session, now, true));
     if (plan.kind === 'nothing') return [];
-    if (plan.kind === 'delete') return [...this.#deletions];
+    if (plan.kind === 'delete') return plan.deleted.map((i) => this.#deletions[i]!);
     const lines: string[] = [];
     let at = 0;
     plan.lens.forEach((len, i) => {
       lines.push(`${chunkName(this.#o.name, i)}=${plan.text.slice(at, at + len)}; Max-Age=${plan.maxAge}${this.#o.attributes}`);
       at += len;
     });
-    return lines.concat(this.#deletions.slice(lines.length));
+    return lines.concat(plan.deleted.map((i) => this.#deletions[i]!));
   }
 
   /**
@@ -457,11 +475,13 @@ export class CookieStore {
       // A destroyed session stays destroyed through this save: values stored
       // after it start a session issued then.
       if (!hadCookie) return { kind: 'nothing' };
+      const deleted = [...s.held].sort((a, b) => a - b);
       s.isNew = true;
       s.chunksLoaded = 0;
+      s.held = new Set();
       s.sealedLen = 0;
       s.openedWith = null;
-      return { kind: 'delete' };
+      return { kind: 'delete', deleted };
     }
     const maxAge = p.maxAge ?? BigInt(o.maxAge);
     const sat = (a: bigint, b: bigint): bigint => (a > b ? a - b : 0n);
@@ -496,9 +516,14 @@ export class CookieStore {
     s.isNew = false;
     s.modified = false;
     s.destroyed = false;
+    // Chunks the client may hold beyond the new count (a longer earlier
+    // value, or stray ones the request carried) are deleted; one it did not
+    // carry may belong to a response that raced this one, and stays.
+    const deleted = [...s.held].filter((i) => i >= lens.length).sort((a, b) => a - b);
     s.chunksLoaded = lens.length;
+    for (let i = 0; i < lens.length; i++) s.held.add(i);
     s.sealedLen = text.length;
     s.openedWith = { keyId: this.#o.keyring.primaryId, primary: true };
-    return { kind: 'write', text, lens, maxAge: sat(expiresAt, now) };
+    return { kind: 'write', text, lens, maxAge: sat(expiresAt, now), deleted };
   }
 }
