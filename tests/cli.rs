@@ -331,7 +331,7 @@ fn in_place_rotation_survives_a_failure_mid_write() {
 
 #[test]
 fn inspect_opens_a_cookie_sealed_by_the_library() {
-    let (_dir, path) = key_file(&format!("{}\n", keygen("xaes-256-gcm")));
+    let (dir, path) = key_file(&format!("{}\n", keygen("xaes-256-gcm")));
     let t = now();
     let (header, id) = seal(&path, "sid", t);
 
@@ -367,6 +367,17 @@ fn inspect_opens_a_cookie_sealed_by_the_library() {
         .write_stdin(format!("{value}\n")));
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stdout.contains("\"alice\""));
+
+    // A file holding the header (what `inspect cookie.txt` means), not
+    // the file's name taken for a cookie.
+    let cookie_file = dir.path().join("cookie.txt");
+    fs::write(&cookie_file, format!("Cookie: {header}\n")).unwrap();
+    let r = run(cli()
+        .args(["inspect", "--name", "sid", "--keys"])
+        .arg(&path)
+        .arg(&cookie_file));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("\"alice\""), "{}", r.stdout);
 }
 
 #[test]

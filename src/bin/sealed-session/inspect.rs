@@ -1,6 +1,7 @@
 //! `inspect`: open a session cookie as a given store would, and print it.
 
 use std::io::{self, Read as _, Write as _};
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sealed_session::{CookieStore, DEFAULT_MAX_AGE, LoadError};
@@ -60,6 +61,10 @@ pub(crate) fn inspect(
                 .map_err(|e| Fail::keys(format!("cannot read standard input: {e}")))?;
             text
         }
+        // A sealed value is base64url and a header has `=`: neither names
+        // a file, so an argument that does is read (`inspect cookie.txt`).
+        Some(path) if Path::new(path).is_file() => std::fs::read_to_string(path)
+            .map_err(|e| Fail::keys(format!("cannot read {path}: {e}")))?,
         Some(text) => text.to_owned(),
     };
     let header = cookie_header(&input, name);

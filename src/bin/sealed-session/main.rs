@@ -144,8 +144,9 @@ enum Command {
         #[arg(long, value_name = "TIME", value_parser = parse_time)]
         at: Option<SystemTime>,
         /// A Cookie header (`Cookie:` prefix optional), or a bare sealed
-        /// value; `-` or nothing reads it from standard input (prefer that:
-        /// a command line is visible to other users and kept in history).
+        /// value, or a file holding either; `-` or nothing reads it from
+        /// standard input (prefer a file or standard input: a command line
+        /// is visible to other users and kept in history).
         #[arg(value_name = "COOKIE_HEADER")]
         cookie: Option<String>,
     },

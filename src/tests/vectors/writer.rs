@@ -20,7 +20,7 @@ use crate::store::{HeaderUpdate, SameSite, SaveError};
 /// change it only with a deliberate, reviewed regeneration).
 pub(super) const WRITER_FILE: (&str, &str) = (
     "writer.json",
-    "c0ae2307ec9d8448ba32c29ad2d2647f988d568623df28a1147f71a6cb31568f",
+    "cc69ae8cba2e94990ecb4b7c0a31f442e2759a164fff59294056836bc4c3c2ad",
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -139,7 +139,7 @@ pub(super) fn boundary_cases(k: &Keys) -> Vec<WriterVector> {
     let mut garbage = case(
         "garbage-cookie-deleted",
         "empty",
-        "The request carries `session=garbage`, which does not open: the session is fresh and empty, but the request carried one of the store's cookies, so the save emits deletions for every index (session, session.1).",
+        "The request carries `session=garbage`, which does not open: the session is fresh and empty, but the request carried one of the store's cookies, so the save deletes the one it carried (session), and no other index.",
         config(&k.xaes),
         Vec::new(),
     );
@@ -148,7 +148,7 @@ pub(super) fn boundary_cases(k: &Keys) -> Vec<WriterVector> {
     let mut stray = case(
         "stray-chunk-deleted",
         "empty",
-        "The request carries only `session.1=x` (no chunk 0: Invalid): it is one of the store's cookies, so the empty session's save deletes every index.",
+        "The request carries only `session.1=x` (no chunk 0: Invalid): it is one of the store's cookies, so the empty session's save deletes it (session.1), and no other index.",
         config(&k.xaes),
         Vec::new(),
     );
