@@ -109,6 +109,7 @@ impl CookieStore {
 
     /// [`CookieStore::load_bound`] with the primary's name and id given
     /// (the integrations use the id the primary session was loaded with).
+    #[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
     pub(crate) fn load_bound_to<I>(&self, cookie_headers: I, primary: (&str, SessionId)) -> Session
     where
         I: IntoIterator,
