@@ -10,11 +10,10 @@
 // (default e2e/artifacts/), and to ../docs/demo.png when UPDATE_DOCS=1.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const base = new URL(process.argv[2] ?? process.env.DEMO_URL ?? 'http://127.0.0.1:3000/');
@@ -26,25 +25,11 @@ const COOKIE = 'session';
 const isSessionCookie = (c) => c.name === COOKIE || c.name.startsWith(`${COOKIE}.`);
 const chunkIndex = (name) => (name === COOKIE ? 0 : Number(name.slice(COOKIE.length + 1)));
 
-const userDataDir = mkdtempSync(join(process.env.BROWSER_TMP ?? tmpdir(), 'chromium-profile-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  // Without the background-networking flags Chromium keeps calling home,
-  // which this loopback-only test must not do.
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+const browser = await launch('chromium-profile', {
   viewport: { width: 960, height: 720 },
   deviceScaleFactor: 1,
 });
+const { context } = browser;
 
 async function sessionCookies() {
   const cookies = (await context.cookies(base.href)).filter(isSessionCookie);
@@ -258,6 +243,5 @@ try {
   log(`failed on ${page.url()}`);
   throw e;
 } finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await browser.close();
 }

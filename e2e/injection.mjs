@@ -10,28 +10,12 @@
 // `PAGE/whoami`, and prints both bodies as JSON on stdout.
 // tests/injection_attacks.rs starts the server and compares.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const [base, page, cookiesJson] = process.argv.slice(2);
 const cookies = JSON.parse(cookiesJson);
-const userDataDir = mkdtempSync(join(process.env.BROWSER_TMP ?? tmpdir(), 'chromium-injection-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launch('chromium-injection');
+const { context } = browser;
 try {
   const tab = await context.newPage();
   await tab.goto(`${base}/`);
@@ -49,6 +33,5 @@ try {
   const whoami = await body(`${page}/whoami`);
   console.log(JSON.stringify({ echo, whoami }));
 } finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await browser.close();
 }
