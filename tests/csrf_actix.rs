@@ -30,8 +30,7 @@ use futures_core::Stream;
 use reqwest::Method;
 use sealed_session::actix::{Session, SessionMiddleware};
 use sealed_session::csrf::actix::CsrfMiddleware;
-use sealed_session::csrf::{CsrfConfig, CsrfToken, Reason};
-use sealed_session::{CookieStore, Keyring};
+use sealed_session::csrf::{CsrfToken, Reason};
 
 fn internal(e: impl std::fmt::Display) -> actix_web::Error {
     actix_web::error::ErrorInternalServerError(e.to_string())
@@ -164,18 +163,8 @@ fn serve() -> Server {
 fn serve_with(body_timeout: Option<Duration>) -> Server {
     // No timeout: one longer than any test.
     let idle = body_timeout.unwrap_or(Duration::from_secs(3600));
-    let keyring =
-        Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
-    let store = CookieStore::builder("session", keyring)
-        .with_secure(false)
-        .build()
-        .unwrap();
-    let config = CsrfConfig::new()
-        .with_body_limit(csrf_support::LIMIT)
-        .with_exempt_path("/hooks/")
-        .unwrap()
-        .with_trusted_origin(csrf_support::TRUSTED)
-        .unwrap();
+    let store = csrf_support::store();
+    let config = csrf_support::config();
     let read = BytesRead::default();
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {

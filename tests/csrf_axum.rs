@@ -23,8 +23,7 @@ use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
 use sealed_session::axum::{Session, SessionLayer};
 use sealed_session::csrf::axum::CsrfLayer;
-use sealed_session::csrf::{CsrfConfig, CsrfToken, Reason};
-use sealed_session::{CookieStore, Keyring};
+use sealed_session::csrf::{CsrfToken, Reason};
 
 type Result<T> = std::result::Result<T, (StatusCode, String)>;
 
@@ -87,18 +86,8 @@ async fn serve() -> SocketAddr {
 
 /// The app, with tower-http's body-read timeout outermost if given.
 async fn serve_with(body_timeout: Option<std::time::Duration>) -> SocketAddr {
-    let keyring =
-        Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
-    let store = CookieStore::builder("session", keyring)
-        .with_secure(false)
-        .build()
-        .unwrap();
-    let config = CsrfConfig::new()
-        .with_body_limit(csrf_support::LIMIT)
-        .with_exempt_path("/hooks/")
-        .unwrap()
-        .with_trusted_origin(csrf_support::TRUSTED)
-        .unwrap();
+    let store = csrf_support::store();
+    let config = csrf_support::config();
     let read = BytesRead::default();
     let counter = read.clone();
     let app = Router::new()

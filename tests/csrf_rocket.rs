@@ -23,10 +23,10 @@ use rocket::fairing::AdHoc;
 use rocket::http::Method;
 use rocket::tokio::io::AsyncReadExt as _;
 use rocket::{Build, Rocket, delete, get, patch, post, put, routes};
+use sealed_session::ValueError;
+use sealed_session::csrf::CsrfToken;
 use sealed_session::csrf::rocket::{CsrfFairing, refusal};
-use sealed_session::csrf::{CsrfConfig, CsrfToken};
 use sealed_session::rocket::{Session, SessionFairing};
-use sealed_session::{CookieStore, Keyring, ValueError};
 
 #[get("/token")]
 fn token(token: CsrfToken) -> String {
@@ -105,18 +105,8 @@ async fn upload(data: Data<'_>) -> std::io::Result<String> {
 }
 
 fn app() -> Rocket<Build> {
-    let keyring =
-        Keyring::from_config(&Keyring::generate_entry(Default::default()).unwrap()).unwrap();
-    let store = CookieStore::builder("session", keyring)
-        .with_secure(false)
-        .build()
-        .unwrap();
-    let config = CsrfConfig::new()
-        .with_body_limit(csrf_support::LIMIT)
-        .with_exempt_path("/hooks/")
-        .unwrap()
-        .with_trusted_origin(csrf_support::TRUSTED)
-        .unwrap();
+    let store = csrf_support::store();
+    let config = csrf_support::config();
     let rocket_config = rocket::Config {
         port: 0,
         log_level: rocket::config::LogLevel::Off,

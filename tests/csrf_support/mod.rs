@@ -1,5 +1,6 @@
 //! The CSRF attacks and the legitimate requests, over real HTTP, shared by
-//! `tests/csrf_axum.rs` and `tests/csrf_actix.rs`. Both serve the same app:
+//! `tests/csrf_axum.rs`, `tests/csrf_actix.rs` and `tests/csrf_rocket.rs`.
+//! Each serves the same app:
 //!
 //! - `GET /token`: a masked token for the session (creates the secret);
 //! - `GET /state`: `count=N user=U` (reads only);
@@ -16,9 +17,31 @@ use std::sync::Arc;
 
 use reqwest::cookie::Jar;
 use reqwest::{Method, StatusCode};
+use sealed_session::csrf::CsrfConfig;
+use sealed_session::{CookieStore, Keyring};
 
-/// The form limit both test apps configure.
+/// The form limit every test app configures.
 pub const LIMIT: usize = 16 * 1024;
+
+/// The store every test app serves, over plain HTTP.
+pub fn store() -> CookieStore {
+    let keyring = Keyring::generate(Default::default()).unwrap();
+    CookieStore::builder("session", keyring)
+        .with_secure(false)
+        .build()
+        .unwrap()
+}
+
+/// The CSRF configuration every test app uses: the body limit `LIMIT`,
+/// `/hooks/` exempt, and `TRUSTED` a trusted origin.
+pub fn config() -> CsrfConfig {
+    CsrfConfig::new()
+        .with_body_limit(LIMIT)
+        .with_exempt_path("/hooks/")
+        .unwrap()
+        .with_trusted_origin(TRUSTED)
+        .unwrap()
+}
 
 /// A browser-like client: its own cookie jar, no redirects.
 pub struct Client {
