@@ -6,8 +6,16 @@
 //! process forking into a new PID namespace, a double fork with pid reuse,
 //! a restored checkpoint), and a repeated nonce under GCM reveals plaintext
 //! XORs and allows forgeries. The kernel's generator has no such state in the
-//! process, so every call asks it (`getrandom`; SECURITY.md, "Nonces"). The
-//! cost, about half a microsecond per call, is small beside a seal.
+//! process, so every call asks it (`getrandom`; SECURITY.md, "Nonces").
+//!
+//! Where the C library serves `getrandom()` from the kernel's vDSO (glibc
+//! 2.41 or later on Linux 6.11 or later), the `getrandom` crate's call goes
+//! there and costs no system call: the kernel keeps that generator's state
+//! in memory it wipes in a forked child and reseeds after a VM snapshot is
+//! cloned, so it is as fork-safe as the system call
+//! (`tests/nonce_pid_reuse.rs` runs the same-pid fork check under such a C
+//! library). Elsewhere each call is a system call, about a quarter to half a
+//! microsecond.
 
 /// Fills `out` with bytes from the operating system's CSPRNG.
 ///
