@@ -19,7 +19,12 @@
 #![allow(unsafe_code)]
 // Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests
 // does not reach them in an integration-test crate.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::process::Command;
 
