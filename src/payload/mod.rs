@@ -11,6 +11,7 @@
 //! of the schema's serde encoding through `ciborium`, so the wire format is
 //! unchanged (the test vectors pin it).
 
+mod de;
 mod encode;
 mod raw;
 #[cfg(any(test, fuzzing))]
@@ -215,6 +216,12 @@ pub(crate) fn kind(first: Option<u8>) -> &'static str {
         },
         None => "value",
     }
+}
+
+/// Reads a `T` from a value's bytes, which the strict pass accepted: in
+/// place, strings borrowed from them ([`de`]).
+pub(crate) fn read<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, de::Error> {
+    de::from_slice(bytes)
 }
 
 /// Checks that `bytes` are exactly one value the strict decoder accepts at
