@@ -290,6 +290,13 @@ impl Session {
 
     /// Reads the value under `key` as a `T`; `Ok(None)` if there is none.
     ///
+    /// The value is read in place from the opened cookie's bytes (its text
+    /// and byte strings borrowed, never copied to a scratch buffer) and
+    /// reads as `ciborium::from_reader` would read it: integers within the
+    /// type's range (128-bit ones from bignums), floats from any width,
+    /// structs from maps, enums from a text or a one-entry map, tags skipped
+    /// (or captured by `ciborium::tag` types).
+    ///
     /// # Errors
     ///
     /// [`ValueError`] if the stored value is not a valid `T`.

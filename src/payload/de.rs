@@ -17,7 +17,13 @@
 //! integer range checks, the same 256-level recursion budget, and the same
 //! reading order, so a visitor that stops early leaves the bytes where
 //! ciborium left them. `tests/get_differential.rs` and the `get_value` fuzz
-//! target hold it to ciborium on random values. Where ciborium would panic
+//! target hold it to ciborium on random values. One difference is by
+//! design: ciborium handed `deserialize_string` and `deserialize_byte_buf`
+//! an owned copy (`visit_string`, `visit_byte_buf`) and every other string
+//! a scratch slice (`visit_str`, `visit_bytes`); here every string is
+//! borrowed. serde's defaults forward each of these to the next, so only a
+//! hand-written visitor that implements `visit_string` or `visit_byte_buf`
+//! but not `visit_str` or `visit_bytes` can tell. Where ciborium would panic
 //! (a `@@TAG@@` visitor asking an untagged value for its tag) or recurse
 //! without end (a recursive type that nests `Option`s or newtypes without
 //! reading a byte), it fails instead.

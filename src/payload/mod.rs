@@ -5,7 +5,11 @@
 //! requires and records where each data key and value and each flash bucket
 //! sits, into an index allocated once from the map's declared size (checked
 //! against the bytes left first). A value is deserialized from its bytes
-//! only when the application asks for it ([`Payload::get`]); an inserted
+//! only when the application asks for it ([`Payload::get`], then [`read`]),
+//! in place by a serde deserializer that trusts the strict pass ([`de`]):
+//! text and byte strings are borrowed from the buffer, not copied through a
+//! scratch buffer, and every type reads as `ciborium`'s deserializer reads
+//! it (a differential test and a fuzz target hold the two equal); an inserted
 //! value is encoded once and kept as its bytes ([`raw`]); saving writes
 //! every value's bytes as they are ([`encode`]). The bytes are exactly those
 //! of the schema's serde encoding through `ciborium`, so the wire format is
