@@ -62,8 +62,24 @@ impl Drop for Src {
 /// A data entry: a text key and its value's CBOR bytes.
 #[derive(Clone)]
 pub(crate) struct Entry {
+    /// The key's first 8 bytes, big-endian, zero-padded ([`key_prefix`]):
+    /// most steps of a lookup compare these alone, without reaching into
+    /// the buffer.
+    prefix: u64,
     key: Src,
     value: Src,
+}
+
+/// The first 8 bytes of `key` as a big-endian number, zeros past its end.
+/// Two keys whose prefixes differ are ordered as their prefixes are (a
+/// shorter key's padding is at most the other's byte there); equal
+/// prefixes leave the order to the whole bytes.
+fn key_prefix(key: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    for (b, k) in bytes.iter_mut().zip(key) {
+        *b = *k;
+    }
+    u64::from_be_bytes(bytes)
 }
 
 /// A flash bucket: its name and its `count` values' CBOR bytes, one after
