@@ -75,6 +75,9 @@ pub(crate) struct Entry {
 /// shorter key's padding is at most the other's byte there); equal
 /// prefixes leave the order to the whole bytes.
 fn key_prefix(key: &[u8]) -> u64 {
+    if let Some(first) = key.first_chunk::<8>() {
+        return u64::from_be_bytes(*first);
+    }
     let mut bytes = [0u8; 8];
     for (b, k) in bytes.iter_mut().zip(key) {
         *b = *k;

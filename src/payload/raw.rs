@@ -25,10 +25,18 @@ impl Payload {
 
     fn find(&self, key: &str) -> Result<usize, usize> {
         let prefix = key_prefix(key.as_bytes());
+        let key = key.as_bytes();
         self.data.binary_search_by(|e| {
-            e.prefix
-                .cmp(&prefix)
-                .then_with(|| self.bytes(&e.key).cmp(key.as_bytes()))
+            e.prefix.cmp(&prefix).then_with(|| {
+                let k = self.bytes(&e.key);
+                // Equal prefixes of keys of at most 8 bytes: one key starts
+                // the other, so the shorter is the lesser.
+                if k.len() <= 8 && key.len() <= 8 {
+                    k.len().cmp(&key.len())
+                } else {
+                    k.cmp(key)
+                }
+            })
         })
     }
 
