@@ -16,8 +16,9 @@
 //! one-entry map reads as an enum; `@@TAG@@` enums capture a tag), the same
 //! integer range checks, the same 256-level recursion budget, and the same
 //! reading order, so a visitor that stops early leaves the bytes where
-//! ciborium left them. `tests/get_differential.rs`, `tests/get_corners.rs` and the `get_value` fuzz
-//! target hold it to ciborium on random values. One difference is by
+//! ciborium left them. `tests/get_differential.rs` (random values),
+//! `tests/get_corners.rs` (each case by hand) and the `get_value` fuzz
+//! target hold it to ciborium. One difference is by
 //! design: ciborium handed `deserialize_string` and `deserialize_byte_buf`
 //! an owned copy (`visit_string`, `visit_byte_buf`) and every other string
 //! a scratch slice (`visit_str`, `visit_bytes`); here every string is
