@@ -244,6 +244,20 @@ fn read_value(bytes: &[u8]) -> Value {
     ciborium::from_reader(bytes).unwrap_or(Value::Null)
 }
 
+/// Whether `bytes` are one value the strict pass accepts as a data value
+/// (what [`Session::insert`] checks before storing).
+#[must_use]
+pub fn value_is_valid(bytes: &[u8]) -> bool {
+    crate::payload::check_value(bytes).is_ok()
+}
+
+/// Reads a `T` from a valid value's bytes as [`Session::get`] does; `None`
+/// where `get` fails.
+#[must_use]
+pub fn get_value<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    crate::payload::read(bytes).ok()
+}
+
 // ---------------------------------------------------------------------------
 // Bench-only hooks: the cheapest components of the data path, each alone,
 // so the benchmarks can measure the floor the public API is compared with.

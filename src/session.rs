@@ -15,7 +15,6 @@ use serde::de::DeserializeOwned;
 use crate::chunk_set::ChunkSet;
 use crate::error::LoadError;
 use crate::keyring::KeyId;
-use zeroize::Zeroizing;
 
 use crate::payload::{self, Payload};
 
@@ -165,37 +164,14 @@ fn to_bytes<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Vec<u8>, Valu
     Ok(bytes)
 }
 
-/// Reads a `T` from a stored value's CBOR bytes.
+/// Reads a `T` from a stored value's CBOR bytes, in place: text and byte
+/// strings are borrowed from them, so no copy of the value is left to wipe.
 fn from_bytes<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, ValueError> {
-    // A scratch buffer at least as long as the value: a text or byte string
-    // of it is then always handed to the visitor whole, as from a decoded
-    // tree. Small ones on the stack, sized to the value (zeroing 4 KiB for
-    // an integer would cost more than reading it).
-    let read = match bytes.len() {
-        0..=64 => read_with::<T, 64>(bytes),
-        65..=512 => read_with::<T, 512>(bytes),
-        513..=4096 => read_with::<T, 4096>(bytes),
-        _ => {
-            let mut scratch = Zeroizing::new(vec![0u8; bytes.len()]);
-            ciborium::de::from_reader_with_buffer(bytes, scratch.as_mut_slice()).ok()
-        }
-    };
-    read.ok_or_else(|| ValueError {
+    payload::read(bytes).map_err(|_| ValueError {
         key: key.to_owned(),
         type_name: std::any::type_name::<T>(),
         found: Some(payload::kind(bytes.first().copied())),
     })
-}
-
-fn read_with<T: DeserializeOwned, const N: usize>(bytes: &[u8]) -> Option<T> {
-    let mut scratch = [0u8; N];
-    let read = ciborium::de::from_reader_with_buffer(bytes, &mut scratch).ok();
-    // The scratch held (part of) the value, never more than its length:
-    // wipe that, as the buffer is wiped.
-    if let Some(used) = scratch.get_mut(..bytes.len().min(N)) {
-        zeroize::Zeroize::zeroize(used);
-    }
-    read
 }
 
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis §5.5); so do we.
@@ -313,6 +289,13 @@ impl Session {
     }
 
     /// Reads the value under `key` as a `T`; `Ok(None)` if there is none.
+    ///
+    /// The value is read in place from the opened cookie's bytes (its text
+    /// and byte strings borrowed, never copied to a scratch buffer) and
+    /// reads as `ciborium::from_reader` would read it: integers within the
+    /// type's range (128-bit ones from bignums), floats from any width,
+    /// structs from maps, enums from a text or a one-entry map, tags skipped
+    /// (or captured by `ciborium::tag` types).
     ///
     /// # Errors
     ///

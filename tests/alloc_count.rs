@@ -59,7 +59,39 @@ fn cookie_header(lines: &[String]) -> String {
 #[test]
 fn allocations_per_call_and_per_request() {
     allocations_per_seal_and_open_of_s_and_l();
+    allocations_per_get();
     allocations_per_axum_request();
+}
+
+/// `get` reads a value in place: a `String` costs its own allocation and
+/// nothing else, an integer nothing at all.
+fn allocations_per_get() {
+    let store = common::store(Algorithm::default(), Workload::L);
+    let session = common::session(&store, Workload::L);
+    let header = cookie_header(
+        &sealed_session::__private::save_at(&store, &mut session.clone(), 1_800_000_000).unwrap(),
+    );
+    let session = load_at(&store, [header.as_str()], 1_800_000_000);
+    let keys: Vec<String> = session.keys().map(str::to_owned).collect();
+    assert_eq!(keys.len(), 150);
+    let strings = allocations(|| {
+        keys.iter()
+            .map(|k| session.get::<String>(k).unwrap().unwrap())
+            .collect::<Vec<_>>()
+    });
+    // The 150 strings and the vector holding them.
+    println!("get of every L value as String: {strings} allocations");
+    assert_eq!(strings, 151, "allocations to get every L value as String");
+    let mut small = store.load(None::<&str>);
+    small.insert("n", &u64::MAX).unwrap();
+    small.insert("t", &(-5i32, true, 1.5f64)).unwrap();
+    let scalars = allocations(|| {
+        (
+            small.get::<u64>("n").unwrap(),
+            small.get::<(i32, bool, f64)>("t").unwrap(),
+        )
+    });
+    assert_eq!(scalars, 0, "allocations to get scalars");
 }
 
 fn allocations_per_seal_and_open_of_s_and_l() {

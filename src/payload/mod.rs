@@ -5,12 +5,17 @@
 //! requires and records where each data key and value and each flash bucket
 //! sits, into an index allocated once from the map's declared size (checked
 //! against the bytes left first). A value is deserialized from its bytes
-//! only when the application asks for it ([`Payload::get`]); an inserted
+//! only when the application asks for it ([`Payload::get`], then [`read`]),
+//! in place by a serde deserializer that trusts the strict pass ([`de`]):
+//! text and byte strings are borrowed from the buffer, not copied through a
+//! scratch buffer, and every type reads as `ciborium`'s deserializer reads
+//! it (a differential test and a fuzz target hold the two equal); an inserted
 //! value is encoded once and kept as its bytes ([`raw`]); saving writes
 //! every value's bytes as they are ([`encode`]). The bytes are exactly those
 //! of the schema's serde encoding through `ciborium`, so the wire format is
 //! unchanged (the test vectors pin it).
 
+mod de;
 mod encode;
 mod raw;
 #[cfg(any(test, fuzzing))]
@@ -57,8 +62,27 @@ impl Drop for Src {
 /// A data entry: a text key and its value's CBOR bytes.
 #[derive(Clone)]
 pub(crate) struct Entry {
+    /// The key's first 8 bytes, big-endian, zero-padded ([`key_prefix`]):
+    /// most steps of a lookup compare these alone, without reaching into
+    /// the buffer.
+    prefix: u64,
     key: Src,
     value: Src,
+}
+
+/// The first 8 bytes of `key` as a big-endian number, zeros past its end.
+/// Two keys whose prefixes differ are ordered as their prefixes are (a
+/// shorter key's padding is at most the other's byte there); equal
+/// prefixes leave the order to the whole bytes.
+fn key_prefix(key: &[u8]) -> u64 {
+    if let Some(first) = key.first_chunk::<8>() {
+        return u64::from_be_bytes(*first);
+    }
+    let mut bytes = [0u8; 8];
+    for (b, k) in bytes.iter_mut().zip(key) {
+        *b = *k;
+    }
+    u64::from_be_bytes(bytes)
 }
 
 /// A flash bucket: its name and its `count` values' CBOR bytes, one after
@@ -215,6 +239,12 @@ pub(crate) fn kind(first: Option<u8>) -> &'static str {
         },
         None => "value",
     }
+}
+
+/// Reads a `T` from a value's bytes, which the strict pass accepted: in
+/// place, strings borrowed from them ([`de`]).
+pub(crate) fn read<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, de::Error> {
+    de::from_slice(bytes)
 }
 
 /// Checks that `bytes` are exactly one value the strict decoder accepts at

@@ -1,7 +1,7 @@
 //! The value store: data entries and flash buckets as CBOR bytes, in the
 //! opened buffer or owned, looked up by key with a binary search.
 
-use super::{Bucket, Entry, Payload, Src, validate};
+use super::{Bucket, Entry, Payload, Src, key_prefix, validate};
 
 impl Src {
     fn owned(bytes: Vec<u8>) -> Src {
@@ -24,8 +24,20 @@ impl Payload {
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.data
-            .binary_search_by(|e| self.bytes(&e.key).cmp(key.as_bytes()))
+        let prefix = key_prefix(key.as_bytes());
+        let key = key.as_bytes();
+        self.data.binary_search_by(|e| {
+            e.prefix.cmp(&prefix).then_with(|| {
+                let k = self.bytes(&e.key);
+                // Equal prefixes of keys of at most 8 bytes: one key starts
+                // the other, so the shorter is the lesser.
+                if k.len() <= 8 && key.len() <= 8 {
+                    k.len().cmp(&key.len())
+                } else {
+                    k.cmp(key)
+                }
+            })
+        })
     }
 
     fn find_bucket(&self, name: &str) -> Result<usize, usize> {
@@ -57,6 +69,7 @@ impl Payload {
             Err(i) => self.data.insert(
                 i,
                 Entry {
+                    prefix: key_prefix(key.as_bytes()),
                     key: Src::owned(key.as_bytes().to_vec()),
                     value: Src::owned(value),
                 },
@@ -69,7 +82,7 @@ impl Payload {
     /// [`Payload::bytes`] until the returned `Src` is dropped.
     pub(crate) fn remove(&mut self, key: &str) -> Option<Src> {
         let i = self.find(key).ok()?;
-        let Entry { key: _, value } = self.data.remove(i);
+        let Entry { value, .. } = self.data.remove(i);
         Some(value)
     }
 

@@ -252,3 +252,31 @@ fn value_checks_match_the_payload_rules() {
     assert_eq!(kind(Some(0xfb)), "float");
     assert_eq!(kind(Some(0xc1)), "tagged value");
 }
+
+proptest::proptest! {
+    /// Lookups compare 8-byte key prefixes first: every key is found, in
+    /// the buffer or owned, and no other, whatever the keys share (long
+    /// common prefixes, zero bytes where a shorter key's padding is,
+    /// multi-byte characters).
+    #[test]
+    fn lookups_by_prefix_find_exactly_the_stored_keys(
+        keys in proptest::collection::btree_set("[a\u{0}é]{0,11}", 0..24),
+        absent in proptest::collection::vec("[a\u{0}é]{0,11}", 0..8),
+    ) {
+        let mut fresh = Payload::fresh(1, 2, [0; 16]);
+        // Inserted in reverse order, read back in byte order.
+        for (i, k) in keys.iter().enumerate().rev() {
+            fresh.insert(k, vec![u8::try_from(i).unwrap()]);
+        }
+        let opened = Payload::decode(&fresh.encode()).unwrap();
+        for p in [&fresh, &opened] {
+            proptest::prop_assert!(p.keys().eq(keys.iter().map(String::as_str)));
+            for (i, k) in keys.iter().enumerate() {
+                proptest::prop_assert_eq!(p.get(k), Some(&[u8::try_from(i).unwrap()][..]));
+            }
+            for k in absent.iter().filter(|k| !keys.contains(*k)) {
+                proptest::prop_assert_eq!(p.get(k), None);
+            }
+        }
+    }
+}

@@ -16,7 +16,7 @@ use ciborium_ll::{Decoder, Encoder, Header};
 
 use super::{
     Bucket, Entry, K_DATA, K_EXPIRES_AT, K_FLASHES, K_ID, K_IDLE_DEADLINE, K_ISSUED_AT, K_MAX_AGE,
-    Malformed, Src,
+    Malformed, Src, key_prefix,
 };
 
 /// The deepest nesting of arrays, maps and tags accepted inside a value.
@@ -374,6 +374,7 @@ impl<'a> Walk<'a> {
             self.item(1)?;
             if record {
                 entries.push(Entry {
+                    prefix: key_prefix(self.input.get(start..end).unwrap_or_default()),
                     key: Src::Span { start, end },
                     value: Src::Span {
                         start: value_start,
