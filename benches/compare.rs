@@ -8,6 +8,8 @@
 //! - `sealed-session-read-all`: `load`, then every value read as a
 //!   `serde_json::Value`: the same work as the peers' opens, which decode
 //!   every value whether the handler reads it or not;
+//! - `sealed-session-read-shuffled`: the same, the keys read in a fixed
+//!   scrambled order (each lookup a search, none a neighbour of the last);
 //! - `sealed-session-internal`: the internal cut (`__private::bench_seal` /
 //!   `bench_open`: no plan, no `Set-Cookie`, no header parsing), secondary;
 //! - `cookie-private-json`: the `cookie` crate's `PrivateJar` (AES-256-GCM)
@@ -68,6 +70,27 @@ fn load_and_read(store: &CookieStore, header: &str) -> usize {
         read += usize::from(value.is_some());
     }
     read
+}
+
+/// `load`, then every value read as a `serde_json::Value` in the order of
+/// `keys` (a fixed shuffle of the session's keys): each lookup a search,
+/// where reading in key order finds each next key where the last one ended.
+fn load_and_read_shuffled(store: &CookieStore, header: &str, keys: &[String]) -> usize {
+    let session = store.load([header]);
+    let mut read = 0;
+    for key in keys {
+        let value: Option<serde_json::Value> = session.get(key).unwrap();
+        read += usize::from(value.is_some());
+    }
+    read
+}
+
+/// `keys` in a fixed scrambled order: sorted by the SHA-256 of each key,
+/// the same in every run.
+fn shuffled(mut keys: Vec<String>) -> Vec<String> {
+    use sha2::Digest as _;
+    keys.sort_by_cached_key(|k| sha2::Sha256::digest(k.as_bytes()));
+    keys
 }
 
 /// `cookie` 0.18 `PrivateJar` + `serde_json`.
@@ -221,6 +244,17 @@ fn compare(c: &mut Criterion) {
 
         let ours_header = common::cookie_header(&store, &session);
         assert_eq!(load_and_read(&store, &ours_header), entries);
+        let scrambled = shuffled(
+            store
+                .load([ours_header.as_str()])
+                .keys()
+                .map(str::to_owned)
+                .collect(),
+        );
+        assert_eq!(
+            load_and_read_shuffled(&store, &ours_header, &scrambled),
+            entries
+        );
         let (internal_text, chunks) = bench_seal(&store, &session).unwrap();
         let jar_line = jar::seal(&jar_key, &map);
         let jar_header = actix::header(&jar_line);
@@ -310,6 +344,11 @@ fn compare(c: &mut Criterion) {
         });
         open.bench_function("sealed-session-read-all", |b| {
             b.iter(|| load_and_read(black_box(&store), black_box(&ours_header)));
+        });
+        open.bench_function("sealed-session-read-shuffled", |b| {
+            b.iter(|| {
+                load_and_read_shuffled(black_box(&store), black_box(&ours_header), &scrambled)
+            });
         });
         open.bench_function("sealed-session-internal", |b| {
             b.iter(|| {

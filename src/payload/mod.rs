@@ -120,6 +120,8 @@ pub(crate) struct Payload {
     buf: WipedBytes,
     /// The user's map, sorted by key bytes (the encoding's order).
     data: Vec<Entry>,
+    /// Where the next lookup in `data` looks first.
+    hint: raw::Hint,
     /// Flash buckets, sorted by name bytes.
     flashes: Vec<Bucket>,
 }
@@ -137,6 +139,7 @@ impl Payload {
             max_age: index.max_age,
             buf: WipedBytes::take(plaintext),
             data: index.data,
+            hint: raw::Hint::default(),
             flashes: index.flashes,
         })
     }

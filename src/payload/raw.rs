@@ -1,7 +1,26 @@
 //! The value store: data entries and flash buckets as CBOR bytes, in the
-//! opened buffer or owned, looked up by key with a binary search.
+//! opened buffer or owned, looked up by key with a binary search, after a
+//! look at the entry following the last one found.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Bucket, Entry, Payload, Src, key_prefix, validate};
+
+/// Where the next lookup looks first: the entry after the last one found.
+/// Reading values in key order (every value, or a run of neighbouring
+/// keys) then costs one comparison per lookup instead of a binary search
+/// over all the keys; any other lookup pays that one comparison more. Only
+/// a hint: a stale one (after an insert or a removal) just misses. Atomic
+/// so a `&Session` stays shareable between threads; relaxed, as nothing
+/// else is ordered by it.
+#[derive(Default)]
+pub(crate) struct Hint(AtomicUsize);
+
+impl Clone for Hint {
+    fn clone(&self) -> Hint {
+        Hint(AtomicUsize::new(self.0.load(Ordering::Relaxed)))
+    }
+}
 
 impl Src {
     fn owned(bytes: Vec<u8>) -> Src {
@@ -26,7 +45,15 @@ impl Payload {
     fn find(&self, key: &str) -> Result<usize, usize> {
         let prefix = key_prefix(key.as_bytes());
         let key = key.as_bytes();
-        self.data.binary_search_by(|e| {
+        let next = self.hint.0.load(Ordering::Relaxed);
+        if let Some(e) = self.data.get(next)
+            && e.prefix == prefix
+            && self.bytes(&e.key) == key
+        {
+            self.hint.0.store(next.wrapping_add(1), Ordering::Relaxed);
+            return Ok(next);
+        }
+        let found = self.data.binary_search_by(|e| {
             e.prefix.cmp(&prefix).then_with(|| {
                 let k = self.bytes(&e.key);
                 // Equal prefixes of keys of at most 8 bytes: one key starts
@@ -37,7 +64,11 @@ impl Payload {
                     k.cmp(key)
                 }
             })
-        })
+        });
+        if let Ok(i) = found {
+            self.hint.0.store(i.wrapping_add(1), Ordering::Relaxed);
+        }
+        found
     }
 
     fn find_bucket(&self, name: &str) -> Result<usize, usize> {

@@ -280,3 +280,67 @@ proptest::proptest! {
         }
     }
 }
+
+/// One step of [`lookups_agree_with_a_map_whatever_the_order`].
+#[derive(Clone, Debug)]
+enum Op {
+    Get(String),
+    Insert(String, u8),
+    Remove(String),
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    let key = "[ab\u{0}]{0,9}";
+    prop_oneof![
+        4 => key.prop_map(Op::Get),
+        // 0..24: a one-byte CBOR integer, the value's whole encoding.
+        2 => (key, 0u8..24).prop_map(|(k, v)| Op::Insert(k, v)),
+        1 => key.prop_map(Op::Remove),
+    ]
+}
+
+proptest::proptest! {
+    /// The lookup looks at the entry after the last one found before it
+    /// searches: over any interleaving of reads, in order or not, with
+    /// inserts and removals that shift the entries under that hint, every
+    /// answer is the map's, in an opened payload and in a fresh one.
+    #[test]
+    fn lookups_agree_with_a_map_whatever_the_order(
+        start in proptest::collection::btree_map("[ab\u{0}]{0,9}", 0u8..24, 0..16),
+        ops in proptest::collection::vec(op(), 0..64),
+        in_order_first in proptest::bool::ANY,
+    ) {
+        let mut fresh = Payload::fresh(1, 2, [0; 16]);
+        for (k, v) in &start {
+            fresh.insert(k, vec![*v]);
+        }
+        let opened = Payload::decode(&fresh.encode()).unwrap();
+        for mut p in [fresh, opened] {
+            let mut model = start.clone();
+            if in_order_first {
+                for (k, v) in &model {
+                    proptest::prop_assert_eq!(p.get(k), Some(&[*v][..]));
+                }
+            }
+            for op in &ops {
+                match op {
+                    Op::Get(k) => {
+                        let want = model.get(k).map(|v| vec![*v]);
+                        proptest::prop_assert_eq!(p.get(k).map(<[u8]>::to_vec), want);
+                        proptest::prop_assert_eq!(p.contains_key(k), model.contains_key(k));
+                    }
+                    Op::Insert(k, v) => {
+                        p.insert(k, vec![*v]);
+                        model.insert(k.clone(), *v);
+                    }
+                    Op::Remove(k) => {
+                        let had = p.remove(k).map(|src| p.bytes(&src).to_vec());
+                        proptest::prop_assert_eq!(had, model.remove(k).map(|v| vec![v]));
+                    }
+                }
+            }
+            proptest::prop_assert!(p.keys().eq(model.keys().map(String::as_str)));
+        }
+    }
+}
