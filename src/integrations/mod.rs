@@ -111,22 +111,33 @@ pub(crate) fn begin(
 /// Bound sessions are saved first: saving one may set the anchor in its
 /// primary session, which must then be saved too.
 pub(crate) fn finish(own: &[Session]) -> Result<Vec<Emit>, SaveError> {
-    let mut out = Vec::new();
-    let bound_first = own.iter().enumerate().filter(|(_, s)| s.is_bound());
-    let then_others = own.iter().enumerate().filter(|(_, s)| !s.is_bound());
-    for (index, session) in bound_first.chain(then_others) {
-        match session.finish() {
-            Ok(emit) if emit.adds_nothing() => {}
-            Ok(emit) => out.push((index, emit)),
-            Err(e) => {
-                log_failure(session.name(), &e);
-                return Err(e);
-            }
+    let finish = |session: &Session| {
+        session.finish().inspect_err(|e| log_failure(session.name(), e))
+    };
+    // Saved first, kept aside until their place in `own` comes; empty (and
+    // unallocated) unless a bound session has something to add.
+    let mut bound = Vec::new();
+    for (index, session) in own.iter().enumerate().filter(|(_, s)| s.is_bound()) {
+        let emit = finish(session)?;
+        if !emit.adds_nothing() {
+            bound.push((index, emit));
         }
     }
-    // Back in the order of `own` (the bound ones were saved first).
-    out.sort_by_key(|(index, _)| *index);
-    Ok(out.into_iter().map(|(_, emit)| emit).collect())
+    let mut out = Vec::new();
+    for (index, session) in own.iter().enumerate() {
+        let emit = if session.is_bound() {
+            match bound.iter().position(|(i, _)| *i == index) {
+                Some(at) => bound.swap_remove(at).1,
+                None => continue,
+            }
+        } else {
+            finish(session)?
+        };
+        if !emit.adds_nothing() {
+            out.push(emit);
+        }
+    }
+    Ok(out)
 }
 
 #[allow(unused_variables)] // without the `tracing` feature nothing is logged
