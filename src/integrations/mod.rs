@@ -37,11 +37,14 @@ mod response;
 #[cfg(feature = "rocket")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
 pub mod rocket;
+mod sessions;
 
 pub(crate) use handle::Emit;
-pub use handle::{Session, Sessions};
+pub use handle::Session;
 pub(crate) use request::{CookieHeaders, Raw};
 pub(crate) use response::response_headers;
+pub use sessions::Sessions;
+pub(crate) use sessions::Source;
 
 /// The body of the rejection when a handler asks for a session but no
 /// session layer, middleware or fairing ran for the request.
@@ -79,32 +82,6 @@ pub(crate) fn add_store(
     Ok(stores.into())
 }
 
-/// Creates the request's handles. `header` looks a request header up by
-/// name. Sessions an outer layer already created are reused (and left to
-/// it to save); the handles this layer must finish come back second.
-pub(crate) fn begin(
-    stores: &[CookieStore],
-    cookies: &CookieHeaders,
-    header: impl Fn(&str) -> Option<Raw>,
-    outer: Option<&Sessions>,
-) -> (Sessions, Vec<Session>) {
-    let mut all: Vec<Session> = outer.map(|o| o.all.to_vec()).unwrap_or_default();
-    let mut own = Vec::new();
-    for store in stores {
-        if all.iter().any(|s| s.name() == store.name()) {
-            continue;
-        }
-        let transport = store.header_name().and_then(&header);
-        let primary = store
-            .bound_to()
-            .and_then(|name| all.iter().find(|s| s.name() == name).cloned());
-        let session = Session::new(store.clone(), cookies.clone(), transport, primary);
-        all.push(session.clone());
-        own.push(session);
-    }
-    (Sessions { all: all.into() }, own)
-}
-
 /// The response-time saves of `own`, in order, leaving out sessions that
 /// add nothing (never used: then nothing is allocated). On the first
 /// failure the whole response must become a 500 with no session headers.
@@ -112,7 +89,9 @@ pub(crate) fn begin(
 /// primary session, which must then be saved too.
 pub(crate) fn finish(own: &[Session]) -> Result<Vec<Emit>, SaveError> {
     let finish = |session: &Session| {
-        session.finish().inspect_err(|e| log_failure(session.name(), e))
+        session
+            .finish()
+            .inspect_err(|e| log_failure(session.name(), e))
     };
     // Saved first, kept aside until their place in `own` comes; empty (and
     // unallocated) unless a bound session has something to add.
@@ -198,8 +177,16 @@ mod tests {
         assert!(!varies_on([], "cookie"));
     }
 
-    fn none() -> CookieHeaders {
-        CookieHeaders::default()
+    /// The sessions of `stores` for a request with no cookies, whose
+    /// transport headers `header` gives.
+    fn begin(
+        stores: &[CookieStore],
+        header: impl Fn(&str) -> Option<Raw>,
+        outer: Option<&Sessions>,
+    ) -> Sessions {
+        let stores: Arc<[CookieStore]> = stores.into();
+        let source = Source::new(&stores, CookieHeaders::default(), header);
+        Sessions::begin(&stores, outer, Some(source))
     }
 
     fn store(name: &str) -> CookieStore {
@@ -230,13 +217,18 @@ mod tests {
         let err = add_store(&[store("other")], flow.clone()).unwrap_err();
         assert!(matches!(err, crate::StoreError::InvalidBinding { .. }));
         let stores = add_store(&[store("auth")], flow).unwrap();
-        let (all, own) = begin(&stores, &none(), |_| None, None);
+        let all = begin(&stores, |_| None, None);
+        assert!(
+            all.own().is_empty(),
+            "nothing is made before it is asked for"
+        );
         assert_eq!(all.names().collect::<Vec<_>>(), ["auth", "flow"]);
+        let own = all.own();
         assert!(own[1].is_bound() && !own[0].is_bound());
         // The bound session is saved first; it sets the anchor in the empty
         // primary, which is then written too.
         own[1].insert("state", &1).unwrap();
-        let emit = finish(&own).unwrap();
+        let emit = finish(own).unwrap();
         assert!(emit[0].set_cookie[0].starts_with("auth="), "{emit:?}");
         assert!(emit[1].set_cookie[0].starts_with("flow="), "{emit:?}");
     }
@@ -244,20 +236,26 @@ mod tests {
     #[test]
     fn unused_sessions_emit_nothing_and_outer_sessions_are_reused() {
         let stores = [store("a"), store("b")];
-        let (outer, own) = begin(&stores[..1], &none(), |_| None, None);
-        assert_eq!(own.len(), 1);
-        let (all, own) = begin(&stores, &none(), |_| None, Some(&outer));
+        let outer = begin(&stores[..1], |_| None, None);
+        let all = begin(&stores, |_| None, Some(&outer));
+        assert!(outer.own().is_empty() && all.own().is_empty());
+        assert_eq!(finish(all.own()).unwrap(), []);
         assert_eq!(all.names().collect::<Vec<_>>(), ["a", "b"]);
+        // Making the inner sessions made the outer ones, shared.
+        assert_eq!(outer.own().len(), 1);
+        assert_eq!(outer.own()[0].name(), "a");
+        let own = all.own();
         assert_eq!(own.len(), 1);
         assert_eq!(own[0].name(), "b");
-        assert_eq!(finish(&own).unwrap(), []);
-        assert!(response_headers(finish(&own).unwrap(), &[], &[]).is_empty());
+        assert_eq!(finish(own).unwrap(), []);
+        assert!(response_headers(finish(own).unwrap(), &[], &[]).is_empty());
     }
 
     #[test]
     fn failed_early_save_keeps_cookies_unless_touched_again() {
         let stores = [store("a")];
-        let (_, own) = begin(&stores, &none(), |_| None, None);
+        let all = begin(&stores, |_| None, None);
+        let own = [all.primary().unwrap()];
         let s = &own[0];
         s.insert("big", &"x".repeat(10_000)).unwrap();
         assert!(matches!(s.save(), Err(SaveError::TooLarge { .. })));
@@ -277,7 +275,8 @@ mod tests {
     #[test]
     fn early_save_is_sent_once_and_superseded_by_later_changes() {
         let stores = [store("a")];
-        let (_, own) = begin(&stores, &none(), |_| None, None);
+        let all = begin(&stores, |_| None, None);
+        let own = [all.primary().unwrap()];
         own[0].insert("k", &1).unwrap();
         own[0].save().unwrap();
         let early = finish(&own).unwrap();
@@ -290,24 +289,24 @@ mod tests {
     #[test]
     fn header_transport_is_used_when_the_request_carries_the_header() {
         let stores = [store("a")];
-        let (_, own) = begin(
+        let all = begin(
             &stores,
-            &none(),
             |h| (h == "x-session").then(|| Raw::Text(Arc::from(""))),
             None,
         );
+        let own = [all.primary().unwrap()];
         own[0].insert("k", &1).unwrap();
         let emit = finish(&own).unwrap();
         assert!(emit[0].set_cookie.is_empty());
         let (name, value) = emit[0].header.clone().unwrap();
         assert_eq!(name, "x-session");
         assert_eq!(emit[0].vary.as_deref(), Some("x-session"));
-        let (_, own) = begin(
+        let all = begin(
             &stores,
-            &none(),
             |_| Some(Raw::Text(Arc::from(value.as_str()))),
             None,
         );
+        let own = [all.primary().unwrap()];
         assert_eq!(own[0].get::<u32>("k").unwrap(), Some(1));
     }
 
