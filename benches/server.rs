@@ -32,7 +32,10 @@
 //!   `CookieSessionStore` (the whole state in one private cookie).
 //!
 //! Run: `cargo bench --all-features --bench server` (needs `wrk`:
-//! `apt-get install wrk`); `SERVER_BENCH_SECONDS` sets the seconds per row
+//! `apt-get install wrk`); `SERVER_BENCH_SERVE=FILE` only starts the
+//! servers, writes their ports and the rows' `Cookie` headers to FILE and
+//! serves until standard input closes (benches/profile.sh profiles them
+//! that way); `SERVER_BENCH_SECONDS` sets the seconds per row
 //! (default 3). It prints a table and writes `target/server-bench.json`.
 // A bench that cannot set up its servers should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
@@ -355,6 +358,7 @@ fn revocation_store() -> CookieStore {
         }
     });
     CookieStore::builder(common::COOKIE_NAME, common::keyring(Algorithm::default()))
+        .allow_non_host_name()
         .with_revocation_check(list.check(|s| s.get::<String>("username").ok().flatten()))
         .build()
         .unwrap()
@@ -395,6 +399,24 @@ fn main() {
     let actix_url = |path: &str| format!("http://127.0.0.1:{actix_port}{path}");
     let tower_cookie = cookies_from(&axum_url("/tower/setup"));
     let actix_session_cookie = cookies_from(&actix_url("/actix-session/setup"));
+
+    // `SERVER_BENCH_SERVE=FILE`: serve only, for a profiler (benches/profile.sh):
+    // the ports and Cookie headers go to FILE, and the servers stop when
+    // standard input closes.
+    if let Ok(file) = std::env::var("SERVER_BENCH_SERVE") {
+        let info = serde_json::json!({
+            "pid": std::process::id(), "axum_port": axum_port, "actix_port": actix_port,
+            "s_cookie": s_cookie, "l_cookie": l_cookie,
+            "tower_cookie": tower_cookie, "actix_session_cookie": actix_session_cookie,
+        });
+        std::fs::write(&file, serde_json::to_string_pretty(&info).unwrap()).unwrap();
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+        let _ = stop_axum.send(());
+        pollster::block_on(actix_handle.stop(true));
+        axum_thread.join().unwrap();
+        actix_thread.join().unwrap();
+        return;
+    }
 
     // Each hello row with a `Cookie` header is the baseline of the session
     // rows that send the same header: the cost of receiving and parsing it

@@ -5,11 +5,12 @@
 //! [`CookieStore::load`]/[`CookieStore::save`].
 
 //!
-//! [`handle`] is the request-scoped [`Session`]/[`Sessions`] handle (lazy
-//! load, response-time save), [`login`] its login and sign-out-everywhere
-//! methods; [`response`] turns what the sessions emit
-//! into response header operations; this file creates the handles for a
-//! request and finishes them.
+//! [`handle`] is the request-scoped [`Session`] handle (lazy load,
+//! response-time save), [`login`] its login and sign-out-everywhere
+//! methods; [`sessions`] is a request's [`Sessions`], whose handles are made
+//! when something first asks for one; [`response`] turns what the sessions
+//! emit into response header operations; this file checks a layer's stores
+//! and finishes a request's handles.
 
 use std::sync::Arc;
 
