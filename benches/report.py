@@ -350,7 +350,8 @@ def server_tables():
         "Server CPU per request is the server process's user + system time over the row "
         "divided by the requests wrk completed (it does not move with the machine's other load "
         "as requests/s does); each session row is given over the bare hello and over the hello "
-        "receiving the same `Cookie` header.",
+        "receiving the same `Cookie` header on a route nested and layered as the session routes are "
+        "(the `, nested` hello rows).",
         "",
         "| framework | row | requests/s | server CPU µs per request | over hello (µs) | over hello with the same Cookie header (µs) |",
         "|---|---|---|---|---|---|",

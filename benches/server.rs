@@ -16,7 +16,12 @@
 //! - `hello`: no session layer at all; `hello with S's cookies`, `hello
 //!   with L's cookies` (10 KB), `hello with tower-sessions' cookie`, `hello
 //!   with actix-session's cookie`: the same receiving each session row's
-//!   `Cookie` header;
+//!   `Cookie` header; `hello with ..., nested`: the same again on a route
+//!   nested and layered as the session routes are (axum: `nest` and a
+//!   layer that does nothing; actix-web: two scopes and a middleware
+//!   switched off), without a session: the baseline of the session rows'
+//!   last column, so that column holds what the session layer adds and
+//!   not what a nested, layered route costs in the framework;
 //! - `untouched S` / `untouched L`: this crate's layer installed, the
 //!   handler never touches the session (loading is lazy: it costs no
 //!   cryptography, and the header is kept, not copied);
@@ -139,8 +144,14 @@ mod axum_server {
             .route("/read", get(tower_read))
             .route("/write", get(tower_write))
             .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false));
+        // The hello the session routes are set against: nested and layered
+        // as they are, without a session.
+        let nested_hello = Router::new()
+            .route("/hello", get(|| async { "hello" }))
+            .layer(tower::layer::util::Identity::new());
         Router::new()
             .route("/hello", get(|| async { "hello" }))
+            .nest("/n", nested_hello)
             .nest("/s", ours(small))
             .nest("/l", ours(large))
             .nest("/r", ours(checked))
@@ -249,8 +260,17 @@ mod actix_server {
                     .route("/setup", web::get().to(theirs_setup))
                     .route("/read", web::get().to(theirs_read))
                     .route("/write", web::get().to(theirs_write));
+                // The hello the session routes are set against: in nested
+                // scopes, under a middleware, as they are.
+                let nested_hello = web::scope("")
+                    .wrap(actix_web::middleware::Condition::new(
+                        false,
+                        actix_web::middleware::DefaultHeaders::new(),
+                    ))
+                    .route("/hello", web::get().to(hello));
                 App::new()
                     .route("/hello", web::get().to(hello))
+                    .service(web::scope("/n").service(nested_hello))
                     .service(theirs)
                     .service(web::scope("/s").service(ours(small.clone())))
                     .service(web::scope("/l").service(ours(large.clone())))
@@ -419,8 +439,8 @@ fn main() {
     }
 
     // Each hello row with a `Cookie` header is the baseline of the session
-    // rows that send the same header: the cost of receiving and parsing it
-    // alone, without any session.
+    // rows that send the same header (the last such row: the nested one):
+    // the cost of receiving and parsing it alone, without any session.
     let rows: Vec<(Row, String)> = vec![
         (("axum", "hello", "/hello"), String::new()),
         (
@@ -433,6 +453,22 @@ fn main() {
         ),
         (
             ("axum", "hello with tower-sessions' cookie", "/hello"),
+            tower_cookie.clone(),
+        ),
+        (
+            ("axum", "hello with S's cookies, nested", "/n/hello"),
+            s_cookie.clone(),
+        ),
+        (
+            ("axum", "hello with L's cookies, nested", "/n/hello"),
+            l_cookie.clone(),
+        ),
+        (
+            (
+                "axum",
+                "hello with tower-sessions' cookie, nested",
+                "/n/hello",
+            ),
             tower_cookie.clone(),
         ),
         (("axum", "untouched S", "/s/untouched"), s_cookie.clone()),
@@ -464,6 +500,22 @@ fn main() {
         ),
         (
             ("actix-web", "hello with actix-session's cookie", "/hello"),
+            actix_session_cookie.clone(),
+        ),
+        (
+            ("actix-web", "hello with S's cookies, nested", "/n/hello"),
+            s_cookie.clone(),
+        ),
+        (
+            ("actix-web", "hello with L's cookies, nested", "/n/hello"),
+            l_cookie.clone(),
+        ),
+        (
+            (
+                "actix-web",
+                "hello with actix-session's cookie, nested",
+                "/n/hello",
+            ),
             actix_session_cookie.clone(),
         ),
         (
