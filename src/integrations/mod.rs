@@ -45,6 +45,7 @@ pub use handle::Session;
 pub(crate) use request::{CookieHeaders, Raw};
 pub(crate) use response::response_headers;
 pub use sessions::Sessions;
+#[cfg(any(feature = "axum", feature = "actix", test))]
 pub(crate) use sessions::Source;
 
 /// The body of the rejection when a handler asks for a session but no

@@ -87,7 +87,9 @@ impl Source {
 struct Made {
     /// The outer sessions, then this layer's own.
     all: Box<[Session]>,
-    /// Where this layer's own sessions start in `all`.
+    /// Where this layer's own sessions start in `all` (Rocket finishes
+    /// them all at once instead).
+    #[cfg_attr(not(any(feature = "axum", feature = "actix", test)), allow(dead_code))]
     own: usize,
 }
 
@@ -144,6 +146,7 @@ impl Sessions {
 
     /// This layer's own sessions, to finish into the response; none when
     /// nothing asked for them (then nothing can have changed).
+    #[cfg(any(feature = "axum", feature = "actix", test))]
     pub(crate) fn own(&self) -> &[Session] {
         self.request
             .made
