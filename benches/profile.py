@@ -60,6 +60,10 @@ ROWS = [
     ("axum", "read S", "/s/read", "s_cookie", "hello with S's cookies, nested"),
     ("axum", "read L", "/l/read", "l_cookie", "hello with L's cookies, nested"),
     ("axum", "write L", "/l/write", "l_cookie", "hello with L's cookies, nested"),
+    ("actix-web", "hello with L's cookies, nested", "/n/hello", "l_cookie", None),
+    ("actix-web", "untouched L", "/l/untouched", "l_cookie", "hello with L's cookies, nested"),
+    ("actix-web", "read L", "/l/read", "l_cookie", "hello with L's cookies, nested"),
+    ("actix-web", "write L", "/l/write", "l_cookie", "hello with L's cookies, nested"),
 ]
 
 # A sample counts for the group of the nearest frame (from the leaf up) that
@@ -170,9 +174,9 @@ def main():
     rows = ROWS
     if args.rows:
         wanted = set(args.rows)
-        keep = {r[1] for r in ROWS if f"{r[0]} {r[1]}" in wanted}
-        keep |= {r[4] for r in ROWS if r[1] in keep and r[4]}
-        rows = [r for r in ROWS if r[1] in keep]
+        keep = {(r[0], r[1]) for r in ROWS if f"{r[0]} {r[1]}" in wanted}
+        keep |= {(r[0], r[4]) for r in ROWS if (r[0], r[1]) in keep and r[4]}
+        rows = [r for r in ROWS if (r[0], r[1]) in keep]
     with tempfile.TemporaryDirectory() as scratch:
         workdir = args.keep or scratch
         os.makedirs(workdir, exist_ok=True)
@@ -190,30 +194,31 @@ def main():
             for framework, row, path, cookie, _ in rows:
                 port = info["axum_port"] if framework == "axum" else info["actix_port"]
                 url = f"http://127.0.0.1:{port}{path}"
-                results[row] = profile_row(info, url, info[cookie] if cookie else "", args.seconds, workdir, f"{framework} {row}")
-                print(f"{framework} {row}: {results[row][0]:.2f} µs server CPU per request", file=sys.stderr)
+                key = (framework, row)
+                results[key] = profile_row(info, url, info[cookie] if cookie else "", args.seconds, workdir, f"{framework} {row}")
+                print(f"{framework} {row}: {results[key][0]:.2f} µs server CPU per request", file=sys.stderr)
         finally:
             server.stdin.close()
             server.wait(timeout=60)
     print(f"Server CPU per request, attributed by `perf record -e cpu-clock --call-graph dwarf` (wrk -t1 -c{CONNECTIONS} -d{args.seconds}s per row, one server thread):")
     print()
-    print("| row | µs per request | " + " | ".join(GROUP_NAMES) + " |")
-    print("|---|---|" + "---|" * len(GROUP_NAMES))
-    for _, row, _, _, _ in rows:
-        us, shares = results[row]
-        print(f"| {row} | {us:.2f} | " + " | ".join(f"{us * shares[g]:.2f}" for g in GROUP_NAMES) + " |")
+    print("| framework | row | µs per request | " + " | ".join(GROUP_NAMES) + " |")
+    print("|---|---|---|" + "---|" * len(GROUP_NAMES))
+    for framework, row, _, _, _ in rows:
+        us, shares = results[(framework, row)]
+        print(f"| {framework} | {row} | {us:.2f} | " + " | ".join(f"{us * shares[g]:.2f}" for g in GROUP_NAMES) + " |")
     print()
     print("Over the hello receiving the same `Cookie` header, nested as the session routes (µs per request, group by group):")
     print()
-    print("| row | total | " + " | ".join(GROUP_NAMES) + " |")
-    print("|---|---|" + "---|" * len(GROUP_NAMES))
-    for _, row, _, _, base in rows:
-        if not base or base not in results:
+    print("| framework | row | total | " + " | ".join(GROUP_NAMES) + " |")
+    print("|---|---|---|" + "---|" * len(GROUP_NAMES))
+    for framework, row, _, _, base in rows:
+        if not base or (framework, base) not in results:
             continue
-        us, shares = results[row]
-        base_us, base_shares = results[base]
+        us, shares = results[(framework, row)]
+        base_us, base_shares = results[(framework, base)]
         cells = [f"{us * shares[g] - base_us * base_shares[g]:+.2f}" for g in GROUP_NAMES]
-        print(f"| {row} | {us - base_us:+.2f} | " + " | ".join(cells) + " |")
+        print(f"| {framework} | {row} | {us - base_us:+.2f} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
