@@ -16,7 +16,12 @@
 //! - `hello`: no session layer at all; `hello with S's cookies`, `hello
 //!   with L's cookies` (10 KB), `hello with tower-sessions' cookie`, `hello
 //!   with actix-session's cookie`: the same receiving each session row's
-//!   `Cookie` header;
+//!   `Cookie` header; `hello with ..., nested`: the same again on a route
+//!   nested and layered as the session routes are (axum: `nest` and a
+//!   layer that does nothing; actix-web: two scopes and a middleware
+//!   switched off), without a session: the baseline of the session rows'
+//!   last column, so that column holds what the session layer adds and
+//!   not what a nested, layered route costs in the framework;
 //! - `untouched S` / `untouched L`: this crate's layer installed, the
 //!   handler never touches the session (loading is lazy: it costs no
 //!   cryptography, and the header is kept, not copied);
@@ -32,7 +37,10 @@
 //!   `CookieSessionStore` (the whole state in one private cookie).
 //!
 //! Run: `cargo bench --all-features --bench server` (needs `wrk`:
-//! `apt-get install wrk`); `SERVER_BENCH_SECONDS` sets the seconds per row
+//! `apt-get install wrk`); `SERVER_BENCH_SERVE=FILE` only starts the
+//! servers, writes their ports and the rows' `Cookie` headers to FILE and
+//! serves until standard input closes (benches/profile.sh profiles them
+//! that way); `SERVER_BENCH_SECONDS` sets the seconds per row
 //! (default 3). It prints a table and writes `target/server-bench.json`.
 // A bench that cannot set up its servers should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
@@ -136,8 +144,14 @@ mod axum_server {
             .route("/read", get(tower_read))
             .route("/write", get(tower_write))
             .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false));
+        // The hello the session routes are set against: nested and layered
+        // as they are, without a session.
+        let nested_hello = Router::new()
+            .route("/hello", get(|| async { "hello" }))
+            .layer(tower::layer::util::Identity::new());
         Router::new()
             .route("/hello", get(|| async { "hello" }))
+            .nest("/n", nested_hello)
             .nest("/s", ours(small))
             .nest("/l", ours(large))
             .nest("/r", ours(checked))
@@ -246,8 +260,17 @@ mod actix_server {
                     .route("/setup", web::get().to(theirs_setup))
                     .route("/read", web::get().to(theirs_read))
                     .route("/write", web::get().to(theirs_write));
+                // The hello the session routes are set against: in nested
+                // scopes, under a middleware, as they are.
+                let nested_hello = web::scope("")
+                    .wrap(actix_web::middleware::Condition::new(
+                        false,
+                        actix_web::middleware::DefaultHeaders::new(),
+                    ))
+                    .route("/hello", web::get().to(hello));
                 App::new()
                     .route("/hello", web::get().to(hello))
+                    .service(web::scope("/n").service(nested_hello))
                     .service(theirs)
                     .service(web::scope("/s").service(ours(small.clone())))
                     .service(web::scope("/l").service(ours(large.clone())))
@@ -355,6 +378,7 @@ fn revocation_store() -> CookieStore {
         }
     });
     CookieStore::builder(common::COOKIE_NAME, common::keyring(Algorithm::default()))
+        .allow_non_host_name()
         .with_revocation_check(list.check(|s| s.get::<String>("username").ok().flatten()))
         .build()
         .unwrap()
@@ -396,9 +420,27 @@ fn main() {
     let tower_cookie = cookies_from(&axum_url("/tower/setup"));
     let actix_session_cookie = cookies_from(&actix_url("/actix-session/setup"));
 
+    // `SERVER_BENCH_SERVE=FILE`: serve only, for a profiler (benches/profile.sh):
+    // the ports and Cookie headers go to FILE, and the servers stop when
+    // standard input closes.
+    if let Ok(file) = std::env::var("SERVER_BENCH_SERVE") {
+        let info = serde_json::json!({
+            "pid": std::process::id(), "axum_port": axum_port, "actix_port": actix_port,
+            "s_cookie": s_cookie, "l_cookie": l_cookie,
+            "tower_cookie": tower_cookie, "actix_session_cookie": actix_session_cookie,
+        });
+        std::fs::write(&file, serde_json::to_string_pretty(&info).unwrap()).unwrap();
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+        let _ = stop_axum.send(());
+        pollster::block_on(actix_handle.stop(true));
+        axum_thread.join().unwrap();
+        actix_thread.join().unwrap();
+        return;
+    }
+
     // Each hello row with a `Cookie` header is the baseline of the session
-    // rows that send the same header: the cost of receiving and parsing it
-    // alone, without any session.
+    // rows that send the same header (the last such row: the nested one):
+    // the cost of receiving and parsing it alone, without any session.
     let rows: Vec<(Row, String)> = vec![
         (("axum", "hello", "/hello"), String::new()),
         (
@@ -411,6 +453,22 @@ fn main() {
         ),
         (
             ("axum", "hello with tower-sessions' cookie", "/hello"),
+            tower_cookie.clone(),
+        ),
+        (
+            ("axum", "hello with S's cookies, nested", "/n/hello"),
+            s_cookie.clone(),
+        ),
+        (
+            ("axum", "hello with L's cookies, nested", "/n/hello"),
+            l_cookie.clone(),
+        ),
+        (
+            (
+                "axum",
+                "hello with tower-sessions' cookie, nested",
+                "/n/hello",
+            ),
             tower_cookie.clone(),
         ),
         (("axum", "untouched S", "/s/untouched"), s_cookie.clone()),
@@ -442,6 +500,22 @@ fn main() {
         ),
         (
             ("actix-web", "hello with actix-session's cookie", "/hello"),
+            actix_session_cookie.clone(),
+        ),
+        (
+            ("actix-web", "hello with S's cookies, nested", "/n/hello"),
+            s_cookie.clone(),
+        ),
+        (
+            ("actix-web", "hello with L's cookies, nested", "/n/hello"),
+            l_cookie.clone(),
+        ),
+        (
+            (
+                "actix-web",
+                "hello with actix-session's cookie, nested",
+                "/n/hello",
+            ),
             actix_session_cookie.clone(),
         ),
         (

@@ -68,7 +68,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderMap, HeaderName, HeaderValue, VARY};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
-use super::{CookieHeaders, Emit, MISSING, Raw};
+use super::{CookieHeaders, Emit, MISSING, Raw, Source};
 pub use super::{Session, Sessions};
 use crate::{CookieStore, SaveError, ValueError};
 
@@ -213,18 +213,20 @@ where
             .get_all(COOKIE)
             .map(|v| Raw::Actix(v.clone()))
             .collect();
-        let outer = req.extensions().get::<Sessions>().cloned();
-        let (sessions, own) = super::begin(
+        let source = Source::new(&self.stores, cookies, |name| {
+            headers.get(name).map(|v| Raw::Actix(v.clone()))
+        });
+        // The handles are made when an extractor first asks for them.
+        let sessions = Sessions::begin(
             &self.stores,
-            &cookies,
-            |name| headers.get(name).map(|v| Raw::Actix(v.clone())),
-            outer.as_ref(),
+            req.extensions().get::<Sessions>(),
+            Some(source),
         );
-        req.extensions_mut().insert(sessions);
+        req.extensions_mut().insert(sessions.clone());
         let service = Rc::clone(&self.service);
         Box::pin(async move {
             let mut response = service.call(req).await?;
-            let applied = super::finish(&own)
+            let applied = super::finish(sessions.own())
                 .ok()
                 .and_then(|emits| apply(response.headers_mut(), emits).ok());
             Ok(match applied {
@@ -243,6 +245,9 @@ where
 
 /// Adds the sessions' headers; the headers are left untouched on error.
 fn apply(headers: &mut HeaderMap, emits: Vec<Emit>) -> Result<(), ()> {
+    if emits.is_empty() {
+        return Ok(());
+    }
     let values = |name| -> Vec<&str> {
         headers
             .get_all(name)

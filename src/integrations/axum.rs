@@ -87,7 +87,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{CookieHeaders, Emit, MISSING, Raw};
+use super::{CookieHeaders, Emit, MISSING, Raw, Source};
 pub use super::{Session, Sessions};
 use crate::{CookieStore, SaveError, ValueError};
 
@@ -215,16 +215,19 @@ where
             .iter()
             .map(|v| Raw::Http(v.clone()))
             .collect();
-        let (sessions, own) = super::begin(
+        let source = Source::new(&self.stores, cookies, |name| {
+            headers.get(name).map(|v| Raw::Http(v.clone()))
+        });
+        // The handles are made when an extractor first asks for them.
+        let sessions = Sessions::begin(
             &self.stores,
-            &cookies,
-            |name| headers.get(name).map(|v| Raw::Http(v.clone())),
             req.extensions().get::<Sessions>(),
+            Some(source),
         );
-        req.extensions_mut().insert(sessions);
+        req.extensions_mut().insert(sessions.clone());
         ResponseFuture {
             inner: self.inner.call(req),
-            own,
+            sessions: Some(sessions),
         }
     }
 }
@@ -235,7 +238,8 @@ pin_project_lite::pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        own: Vec<Session>,
+        // Taken when the response is finished.
+        sessions: Option<Sessions>,
     }
 }
 
@@ -255,8 +259,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let result = ready!(this.inner.poll(cx));
-        let own = std::mem::take(this.own);
-        Poll::Ready(result.map(|response| finish_response(response, &own)))
+        let Some(sessions) = this.sessions.take() else {
+            return Poll::Ready(result);
+        };
+        Poll::Ready(result.map(|response| finish_response(response, sessions.own())))
     }
 }
 
@@ -283,6 +289,9 @@ fn server_error<B: Default>() -> Response<B> {
 
 /// Adds the sessions' headers; the headers are left untouched on error.
 fn apply(headers: &mut HeaderMap, emits: Vec<Emit>) -> Result<(), ()> {
+    if emits.is_empty() {
+        return Ok(());
+    }
     let values = |name| -> Vec<&str> {
         headers
             .get_all(name)

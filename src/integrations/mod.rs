@@ -5,11 +5,12 @@
 //! [`CookieStore::load`]/[`CookieStore::save`].
 
 //!
-//! [`handle`] is the request-scoped [`Session`]/[`Sessions`] handle (lazy
-//! load, response-time save), [`login`] its login and sign-out-everywhere
-//! methods; [`response`] turns what the sessions emit
-//! into response header operations; this file creates the handles for a
-//! request and finishes them.
+//! [`handle`] is the request-scoped [`Session`] handle (lazy load,
+//! response-time save), [`login`] its login and sign-out-everywhere
+//! methods; [`sessions`] is a request's [`Sessions`], whose handles are made
+//! when something first asks for one; [`response`] turns what the sessions
+//! emit into response header operations; this file checks a layer's stores
+//! and finishes a request's handles.
 
 use std::sync::Arc;
 
@@ -37,11 +38,15 @@ mod response;
 #[cfg(feature = "rocket")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
 pub mod rocket;
+mod sessions;
 
 pub(crate) use handle::Emit;
-pub use handle::{Session, Sessions};
+pub use handle::Session;
 pub(crate) use request::{CookieHeaders, Raw};
 pub(crate) use response::response_headers;
+pub use sessions::Sessions;
+#[cfg(any(feature = "axum", feature = "actix", test))]
+pub(crate) use sessions::Source;
 
 /// The body of the rejection when a handler asks for a session but no
 /// session layer, middleware or fairing ran for the request.
@@ -79,54 +84,41 @@ pub(crate) fn add_store(
     Ok(stores.into())
 }
 
-/// Creates the request's handles. `header` looks a request header up by
-/// name. Sessions an outer layer already created are reused (and left to
-/// it to save); the handles this layer must finish come back second.
-pub(crate) fn begin(
-    stores: &[CookieStore],
-    cookies: &CookieHeaders,
-    header: impl Fn(&str) -> Option<Raw>,
-    outer: Option<&Sessions>,
-) -> (Sessions, Vec<Session>) {
-    let mut all: Vec<Session> = outer.map(|o| o.all.to_vec()).unwrap_or_default();
-    let mut own = Vec::new();
-    for store in stores {
-        if all.iter().any(|s| s.name() == store.name()) {
-            continue;
-        }
-        let transport = store.header_name().and_then(&header);
-        let primary = store
-            .bound_to()
-            .and_then(|name| all.iter().find(|s| s.name() == name).cloned());
-        let session = Session::new(store.clone(), cookies.clone(), transport, primary);
-        all.push(session.clone());
-        own.push(session);
-    }
-    (Sessions { all: all.into() }, own)
-}
-
 /// The response-time saves of `own`, in order, leaving out sessions that
 /// add nothing (never used: then nothing is allocated). On the first
 /// failure the whole response must become a 500 with no session headers.
 /// Bound sessions are saved first: saving one may set the anchor in its
 /// primary session, which must then be saved too.
 pub(crate) fn finish(own: &[Session]) -> Result<Vec<Emit>, SaveError> {
-    let mut out = Vec::new();
-    let bound_first = own.iter().enumerate().filter(|(_, s)| s.is_bound());
-    let then_others = own.iter().enumerate().filter(|(_, s)| !s.is_bound());
-    for (index, session) in bound_first.chain(then_others) {
-        match session.finish() {
-            Ok(emit) if emit.adds_nothing() => {}
-            Ok(emit) => out.push((index, emit)),
-            Err(e) => {
-                log_failure(session.name(), &e);
-                return Err(e);
-            }
+    let finish = |session: &Session| {
+        session
+            .finish()
+            .inspect_err(|e| log_failure(session.name(), e))
+    };
+    // Saved first, kept aside until their place in `own` comes; empty (and
+    // unallocated) unless a bound session has something to add.
+    let mut bound = Vec::new();
+    for (index, session) in own.iter().enumerate().filter(|(_, s)| s.is_bound()) {
+        let emit = finish(session)?;
+        if !emit.adds_nothing() {
+            bound.push((index, emit));
         }
     }
-    // Back in the order of `own` (the bound ones were saved first).
-    out.sort_by_key(|(index, _)| *index);
-    Ok(out.into_iter().map(|(_, emit)| emit).collect())
+    let mut out = Vec::new();
+    for (index, session) in own.iter().enumerate() {
+        let emit = if session.is_bound() {
+            match bound.iter().position(|(i, _)| *i == index) {
+                Some(at) => bound.swap_remove(at).1,
+                None => continue,
+            }
+        } else {
+            finish(session)?
+        };
+        if !emit.adds_nothing() {
+            out.push(emit);
+        }
+    }
+    Ok(out)
 }
 
 #[allow(unused_variables)] // without the `tracing` feature nothing is logged
@@ -187,8 +179,16 @@ mod tests {
         assert!(!varies_on([], "cookie"));
     }
 
-    fn none() -> CookieHeaders {
-        CookieHeaders::default()
+    /// The sessions of `stores` for a request with no cookies, whose
+    /// transport headers `header` gives.
+    fn begin(
+        stores: &[CookieStore],
+        header: impl Fn(&str) -> Option<Raw>,
+        outer: Option<&Sessions>,
+    ) -> Sessions {
+        let stores: Arc<[CookieStore]> = stores.into();
+        let source = Source::new(&stores, CookieHeaders::default(), header);
+        Sessions::begin(&stores, outer, Some(source))
     }
 
     fn store(name: &str) -> CookieStore {
@@ -219,13 +219,18 @@ mod tests {
         let err = add_store(&[store("other")], flow.clone()).unwrap_err();
         assert!(matches!(err, crate::StoreError::InvalidBinding { .. }));
         let stores = add_store(&[store("auth")], flow).unwrap();
-        let (all, own) = begin(&stores, &none(), |_| None, None);
+        let all = begin(&stores, |_| None, None);
+        assert!(
+            all.own().is_empty(),
+            "nothing is made before it is asked for"
+        );
         assert_eq!(all.names().collect::<Vec<_>>(), ["auth", "flow"]);
+        let own = all.own();
         assert!(own[1].is_bound() && !own[0].is_bound());
         // The bound session is saved first; it sets the anchor in the empty
         // primary, which is then written too.
         own[1].insert("state", &1).unwrap();
-        let emit = finish(&own).unwrap();
+        let emit = finish(own).unwrap();
         assert!(emit[0].set_cookie[0].starts_with("auth="), "{emit:?}");
         assert!(emit[1].set_cookie[0].starts_with("flow="), "{emit:?}");
     }
@@ -233,20 +238,26 @@ mod tests {
     #[test]
     fn unused_sessions_emit_nothing_and_outer_sessions_are_reused() {
         let stores = [store("a"), store("b")];
-        let (outer, own) = begin(&stores[..1], &none(), |_| None, None);
-        assert_eq!(own.len(), 1);
-        let (all, own) = begin(&stores, &none(), |_| None, Some(&outer));
+        let outer = begin(&stores[..1], |_| None, None);
+        let all = begin(&stores, |_| None, Some(&outer));
+        assert!(outer.own().is_empty() && all.own().is_empty());
+        assert_eq!(finish(all.own()).unwrap(), []);
         assert_eq!(all.names().collect::<Vec<_>>(), ["a", "b"]);
+        // Making the inner sessions made the outer ones, shared.
+        assert_eq!(outer.own().len(), 1);
+        assert_eq!(outer.own()[0].name(), "a");
+        let own = all.own();
         assert_eq!(own.len(), 1);
         assert_eq!(own[0].name(), "b");
-        assert_eq!(finish(&own).unwrap(), []);
-        assert!(response_headers(finish(&own).unwrap(), &[], &[]).is_empty());
+        assert_eq!(finish(own).unwrap(), []);
+        assert!(response_headers(finish(own).unwrap(), &[], &[]).is_empty());
     }
 
     #[test]
     fn failed_early_save_keeps_cookies_unless_touched_again() {
         let stores = [store("a")];
-        let (_, own) = begin(&stores, &none(), |_| None, None);
+        let all = begin(&stores, |_| None, None);
+        let own = [all.primary().unwrap()];
         let s = &own[0];
         s.insert("big", &"x".repeat(10_000)).unwrap();
         assert!(matches!(s.save(), Err(SaveError::TooLarge { .. })));
@@ -266,7 +277,8 @@ mod tests {
     #[test]
     fn early_save_is_sent_once_and_superseded_by_later_changes() {
         let stores = [store("a")];
-        let (_, own) = begin(&stores, &none(), |_| None, None);
+        let all = begin(&stores, |_| None, None);
+        let own = [all.primary().unwrap()];
         own[0].insert("k", &1).unwrap();
         own[0].save().unwrap();
         let early = finish(&own).unwrap();
@@ -279,24 +291,24 @@ mod tests {
     #[test]
     fn header_transport_is_used_when_the_request_carries_the_header() {
         let stores = [store("a")];
-        let (_, own) = begin(
+        let all = begin(
             &stores,
-            &none(),
             |h| (h == "x-session").then(|| Raw::Text(Arc::from(""))),
             None,
         );
+        let own = [all.primary().unwrap()];
         own[0].insert("k", &1).unwrap();
         let emit = finish(&own).unwrap();
         assert!(emit[0].set_cookie.is_empty());
         let (name, value) = emit[0].header.clone().unwrap();
         assert_eq!(name, "x-session");
         assert_eq!(emit[0].vary.as_deref(), Some("x-session"));
-        let (_, own) = begin(
+        let all = begin(
             &stores,
-            &none(),
             |_| Some(Raw::Text(Arc::from(value.as_str()))),
             None,
         );
+        let own = [all.primary().unwrap()];
         assert_eq!(own[0].get::<u32>("k").unwrap(), Some(1));
     }
 

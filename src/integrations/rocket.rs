@@ -173,10 +173,9 @@ impl SessionFairing {
 /// The request's sessions, in Rocket's request-local cache.
 #[derive(Default)]
 struct Slot {
-    /// Every session of the request (all fairings' stores).
+    /// Every session of the request (all fairings' stores), made when a
+    /// guard first asks; taken by the first fairing to see the response.
     sessions: Option<Sessions>,
-    /// The handles still to be saved into the response.
-    own: Vec<Session>,
 }
 
 fn slot<'a>(request: &'a Request<'_>) -> &'a Mutex<Slot> {
@@ -194,10 +193,22 @@ fn lock(slot: &Mutex<Slot>) -> std::sync::MutexGuard<'_, Slot> {
 /// the caller (the CSRF fairing).
 #[cfg(feature = "csrf")]
 pub(super) fn primary_session(request: &Request<'_>) -> Option<Session> {
-    lock(slot(request))
-        .sessions
-        .as_ref()
-        .and_then(Sessions::primary)
+    sessions(request).as_ref().and_then(Sessions::primary)
+}
+
+/// The request's sessions, given what the request carried the first time
+/// a guard asks: the `Cookie` header values are copied then (a session
+/// handle outlives the request, whose headers Rocket lends), and never on
+/// a request whose handler asks for no session.
+fn sessions(request: &Request<'_>) -> Option<Sessions> {
+    let sessions = lock(slot(request)).sessions.clone()?;
+    sessions.provide(|| request_cookies(request), &|name| {
+        request
+            .headers()
+            .get_one(name)
+            .map(|v| Raw::Text(Arc::from(v)))
+    });
+    Some(sessions)
 }
 
 /// The request's `Cookie` header values, or the cookies of its jar when it
@@ -234,33 +245,25 @@ impl Fairing for SessionFairing {
     }
 
     async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {
-        let cookies = request_cookies(request);
         let mut slot = lock(slot(request));
         // A second fairing adds its stores to the first one's sessions; a
-        // store both have is loaded and saved once.
-        let (sessions, own) = super::begin(
-            &self.stores,
-            &cookies,
-            |name| {
-                request
-                    .headers()
-                    .get_one(name)
-                    .map(|v| Raw::Text(Arc::from(v)))
-            },
-            slot.sessions.as_ref(),
-        );
+        // store both have is loaded and saved once. Nothing is read from
+        // the request until a guard asks for a session.
+        let sessions = Sessions::begin(&self.stores, slot.sessions.as_ref(), None);
         slot.sessions = Some(sessions);
-        slot.own.extend(own);
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         // The first fairing to see the response saves every session; the
         // others find nothing left to do.
-        let own = std::mem::take(&mut lock(slot(request)).own);
-        if own.is_empty() {
+        let Some(sessions) = lock(slot(request)).sessions.take() else {
+            return;
+        };
+        let made = sessions.made_all();
+        if made.is_empty() {
             return;
         }
-        let applied = match super::finish(&own) {
+        let applied = match super::finish(made) {
             Ok(emits) => apply(response, emits),
             Err(error) => {
                 log_save_error(&error);
@@ -381,10 +384,7 @@ impl<'r> FromRequest<'r> for Session {
     type Error = MissingSessionFairing;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let primary = lock(slot(request))
-            .sessions
-            .as_ref()
-            .and_then(Sessions::primary);
+        let primary = sessions(request).as_ref().and_then(Sessions::primary);
         primary.map_or_else(missing, Outcome::Success)
     }
 }
@@ -405,8 +405,7 @@ impl<'r> FromRequest<'r> for Sessions {
     type Error = MissingSessionFairing;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let sessions = lock(slot(request)).sessions.clone();
-        sessions.map_or_else(missing, Outcome::Success)
+        sessions(request).map_or_else(missing, Outcome::Success)
     }
 }
 

@@ -201,11 +201,16 @@ impl<I: AsRef<str>> Found<I> {
 /// `;`, each name and value trimmed of spaces and horizontal tabs, pairs
 /// without `=` skipped, values taken as they are (quotes included).
 fn pairs(header: &str) -> impl Iterator<Item = (&str, usize, usize)> {
-    let base = header.as_ptr() as usize;
-    header.split(';').filter_map(move |pair| {
+    let ends = memchr::memchr_iter(b';', header.as_bytes()).chain(std::iter::once(header.len()));
+    let mut next = 0;
+    ends.filter_map(move |end| {
+        let from = next;
+        next = end + 1;
+        // `;` is ASCII, so `from..end` lies on character boundaries.
+        let pair = header.get(from..end)?;
         let (name, value) = pair.split_once('=')?;
         let value = value.trim_matches([' ', '\t']);
-        let start = value.as_ptr() as usize - base;
+        let start = from + (value.as_ptr() as usize - pair.as_ptr() as usize);
         Some((name.trim_matches([' ', '\t']), start, start + value.len()))
     })
 }
@@ -507,6 +512,23 @@ mod tests {
         let header = " a=1;\tb = 2 ;c; d==x ;e=\"q\"";
         let got: Vec<(&str, &str)> = pairs(header).map(|(n, s, e)| (n, &header[s..e])).collect();
         assert_eq!(got, [("a", "1"), ("b", "2"), ("d", "=x"), ("e", "\"q\"")]);
+    }
+
+    proptest::proptest! {
+        /// The same pairs as splitting on every `;`, whatever the text
+        /// (non-ASCII included).
+        #[test]
+        fn pairs_are_those_of_a_split_on_semicolons(header in "[a=; \t\"é\u{fffd}b]{0,48}") {
+            let reference: Vec<(&str, &str)> = header
+                .split(';')
+                .filter_map(|pair| {
+                    let (name, value) = pair.split_once('=')?;
+                    Some((name.trim_matches([' ', '\t']), value.trim_matches([' ', '\t'])))
+                })
+                .collect();
+            let got: Vec<(&str, &str)> = pairs(&header).map(|(n, s, e)| (n, &header[s..e])).collect();
+            proptest::prop_assert_eq!(got, reference);
+        }
     }
 
     #[test]
