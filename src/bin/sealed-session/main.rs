@@ -121,15 +121,7 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Inspect {
         #[command(flatten)]
-        source: KeySource,
-        /// The session cookie's name (as given to CookieStore).
-        #[arg(long)]
-        name: String,
-        /// The store's size budget in bytes (with_size_limit): a cookie with
-        /// more chunks or characters than it allows does not open. Default:
-        /// the store's default, 6144.
-        #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SIZE_LIMIT)]
-        size_limit: usize,
+        store: StoreArgs,
         /// The store's clock skew in seconds (with_clock_skew).
         #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_CLOCK_SKEW.as_secs())]
         clock_skew: u64,
@@ -156,14 +148,7 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Seal {
         #[command(flatten)]
-        source: KeySource,
-        /// The session cookie's name (as given to CookieStore).
-        #[arg(long)]
-        name: String,
-        /// The store's size budget in bytes (with_size_limit): how many
-        /// cookies the value may take. Default: the store's default, 6144.
-        #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SIZE_LIMIT)]
-        size_limit: usize,
+        store: StoreArgs,
         /// The max-age in seconds for an `expires_at_unix` the description
         /// leaves out (its `max_age` override first). Default 14 days.
         #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MAX_AGE.as_secs())]
@@ -183,7 +168,23 @@ enum Command {
     },
 }
 
-/// Where `check` and `inspect` read the key list from.
+/// The store `inspect` opens with and `seal` seals as: its keys, its
+/// cookie's name and its size budget.
+#[derive(clap::Args)]
+pub(crate) struct StoreArgs {
+    #[command(flatten)]
+    source: KeySource,
+    /// The session cookie's name (as given to CookieStore).
+    #[arg(long)]
+    name: String,
+    /// The store's size budget in bytes (with_size_limit): how many cookies
+    /// and characters a session may take; a cookie past it does not open.
+    /// The default is the store's.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SIZE_LIMIT)]
+    size_limit: usize,
+}
+
+/// Where `check`, `inspect` and `seal` read the key list from.
 #[derive(clap::Args)]
 #[group(required = true, multiple = false)]
 pub(crate) struct KeySource {
@@ -327,9 +328,12 @@ fn run(command: Command) -> Result<u8, Fail> {
             Ok(0)
         }
         Command::Inspect {
-            source,
-            name,
-            size_limit,
+            store:
+                StoreArgs {
+                    source,
+                    name,
+                    size_limit,
+                },
             clock_skew,
             idle_timeout,
             not_before,
@@ -347,9 +351,12 @@ fn run(command: Command) -> Result<u8, Fail> {
             inspect(&source, &opening, cookie)
         }
         Command::Seal {
-            source,
-            name,
-            size_limit,
+            store:
+                StoreArgs {
+                    source,
+                    name,
+                    size_limit,
+                },
             max_age,
             at,
             nonce,
