@@ -49,10 +49,13 @@
     unsafe_code
 )]
 
+mod adversarial_support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use adversarial_support::head;
 use sealed_session::{__private, Algorithm, CookieStore, KeyPair, Keyring, LoadError, Session};
 
 /// Live heap bytes and their peak, on this thread.
@@ -141,18 +144,6 @@ fn store(size_limit: usize) -> CookieStore {
         .allow_large_cookie_header()
         .build()
         .unwrap()
-}
-
-/// A CBOR head in preferred encoding.
-fn head(major: u8, n: u64) -> Vec<u8> {
-    let m = major << 5;
-    match n {
-        0..=23 => vec![m | n as u8],
-        24..=0xff => vec![m | 24, n as u8],
-        0x100..=0xffff => [&[m | 25][..], &(n as u16).to_be_bytes()].concat(),
-        0x1_0000..=0xffff_ffff => [&[m | 26][..], &(n as u32).to_be_bytes()].concat(),
-        _ => [&[m | 27][..], &n.to_be_bytes()].concat(),
-    }
 }
 
 /// A payload that is valid up to its data map, which is `data` (CBOR).

@@ -1,6 +1,7 @@
-//! The stores, sealed sessions and assertions shared by the attack
-//! catalogues `tests/adversarial.rs` (the envelope and its keys) and
-//! `tests/hostile_headers.rs` (the shape of the `Cookie` header).
+//! The stores, sealed sessions, CBOR builders and assertions shared by the
+//! attack catalogues `tests/adversarial.rs` (the envelope and its keys) and
+//! `tests/hostile_headers.rs` (the shape of the `Cookie` header), and the
+//! CBOR head builder of `tests/resource_bounds.rs`.
 #![allow(
     dead_code,
     reason = "each test crate that includes this module uses a subset"
